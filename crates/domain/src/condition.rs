@@ -1,0 +1,1 @@
+//! Condition trees (DOMAIN.md §4.4).

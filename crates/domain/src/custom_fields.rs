@@ -1,0 +1,1 @@
+//! Custom fields (DOMAIN.md §6).

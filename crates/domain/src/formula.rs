@@ -1,0 +1,1 @@
+//! The formula language (DOMAIN.md §4.10).

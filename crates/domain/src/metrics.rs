@@ -1,0 +1,1 @@
+//! Derived metrics and scoring (DOMAIN.md §5).

@@ -1,0 +1,1 @@
+//! Valuation (DOMAIN.md §4.2–4.9).
