@@ -15,6 +15,7 @@
 //! - [`metrics`] — $/mark, perf/watt, GPU score, composite scores, deal classes.
 //! - [`custom_fields`] — custom-field keys, definitions and value validation (§6).
 //! - [`parsing`] — text parsers for import and derivation (§7.3).
+//! - [`model`] — records and enumerations of the stored entities (§2–3), engine-agnostic.
 //! - [`error`] — the closed set of error kinds and the error type with a path.
 //!
 //! Speed comes from compiling once: a ruleset becomes a [`valuation::Plan`] (resolved slots,
@@ -28,6 +29,7 @@ pub mod decimal;
 pub mod error;
 pub mod formula;
 pub mod metrics;
+pub mod model;
 pub mod parsing;
 pub mod valuation;
 pub mod value;

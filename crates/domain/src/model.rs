@@ -1,0 +1,1 @@
+//! Domain records of the stored entities (DOMAIN.md §2–3).
