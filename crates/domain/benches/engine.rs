@@ -1,1 +1,88 @@
-fn main() {}
+//! Engine throughput on the shared workload (`cargo bench -p domain`, `just bench-engine`).
+//!
+//! Per listing: build the context from the listing's stored facts (as the worker does from a
+//! row), value it against the compiled plan, classify the deal. Single-threaded; the listings
+//! themselves are generated before timing. After the runs it prints the peak RSS of a plain
+//! 100,000-listing pass (VmHWM), measured in a fresh child process so criterion's own memory
+//! does not count.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod workload;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use domain::context::{Context, FieldRegistry};
+use domain::metrics::{Thresholds, classify};
+use domain::valuation::{ListingOverride, Outcome, Plan};
+
+fn value_all(plan: &Plan, listings: &[workload::GenListing]) -> rust_decimal::Decimal {
+    let mut ctx = Context::new();
+    let mut out = Outcome::default();
+    let over = ListingOverride::default();
+    let thresholds = Thresholds::default();
+    let mut sum = rust_decimal::Decimal::ZERO;
+    for l in listings {
+        l.fill(&mut ctx);
+        plan.evaluate_into(&ctx, l.price, &over, &mut out);
+        let deal = classify(l.price, out.adjusted_price, &thresholds);
+        sum += deal.delta;
+    }
+    sum
+}
+
+fn plan() -> (serde_json::Value, Plan) {
+    let w = workload::load();
+    let registry = FieldRegistry::new(workload::custom_keys());
+    let plan = Plan::compile(&[workload::ruleset(&w)], &registry);
+    (w, plan)
+}
+
+fn bench(c: &mut Criterion) {
+    let (w, plan) = plan();
+    let mut group = c.benchmark_group("engine");
+    for n in [1_000usize, 10_000, 100_000] {
+        let listings = workload::generate(&w, n);
+        group.throughput(Throughput::Elements(n as u64));
+        group.sample_size(if n >= 100_000 { 10 } else { 30 });
+        group.bench_with_input(BenchmarkId::new("value_listings", n), &listings, |b, l| {
+            b.iter(|| black_box(value_all(&plan, l)))
+        });
+    }
+    group.finish();
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `--memory-probe`: generate and value 100,000 listings once, print throughput and peak RSS.
+fn memory_probe() {
+    let (w, plan) = plan();
+    let listings = workload::generate(&w, 100_000);
+    let start = Instant::now();
+    black_box(value_all(&plan, &listings));
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "memory probe: 100000 listings valued in {secs:.3} s ({:.0} listings/s), peak RSS {} KiB",
+        100_000.0 / secs,
+        peak_rss_kib().unwrap_or(0)
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--memory-probe") {
+        memory_probe();
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+    if let Ok(exe) = std::env::current_exe() {
+        let _ = std::process::Command::new(exe).arg("--memory-probe").status();
+    }
+}

@@ -20,7 +20,9 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
     }
     let mut buf = String::with_capacity(32);
     let _ = write!(buf, "{}", NumText(n));
-    Decimal::from_str(&buf).or_else(|_| Decimal::from_scientific(&format!("{n:e}"))).ok()
+    Decimal::from_str(&buf)
+        .or_else(|_| Decimal::from_scientific(&format!("{n:e}")))
+        .ok()
 }
 
 /// Rounds half away from zero to `dp` places.

@@ -109,7 +109,12 @@ pub struct DomainError {
 impl DomainError {
     /// Creates an error at `path`.
     pub fn new(kind: ErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind, path: path.into(), message: message.into(), offset: None }
+        Self {
+            kind,
+            path: path.into(),
+            message: message.into(),
+            offset: None,
+        }
     }
 
     /// Prefixes the path with `prefix` (joined by `.` unless the path starts with `[`).

@@ -16,11 +16,13 @@
 //! - [`custom_fields`] — custom-field keys, definitions and value validation (§6).
 //! - [`parsing`] — text parsers for import and derivation (§7.3).
 //! - [`model`] — records and enumerations of the stored entities (§2–3), engine-agnostic.
+//! - [`acceptance`] — the runner of engine acceptance cases (used by tests and `check-cases`).
 //! - [`error`] — the closed set of error kinds and the error type with a path.
 //!
 //! Speed comes from compiling once: a ruleset becomes a [`valuation::Plan`] (resolved slots,
 //! parsed formulas, built regexes) that evaluates many contexts without per-listing maps.
 
+pub mod acceptance;
 pub mod action;
 pub mod condition;
 pub mod context;

@@ -114,7 +114,9 @@ impl Value {
             }
             (Value::Map(a), Value::Map(b)) => {
                 a.len() == b.len()
-                    && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && va.strict_eq(vb))
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.strict_eq(vb))
             }
             _ => false,
         }
@@ -127,9 +129,13 @@ impl Value {
             serde_json::Value::Bool(b) => Value::Bool(*b),
             serde_json::Value::Number(n) => n.as_f64().map_or(Value::Null, Value::Num),
             serde_json::Value::String(s) => Value::str(s.as_str()),
-            serde_json::Value::Array(a) => Value::List(Arc::new(a.iter().map(Value::from_json).collect())),
+            serde_json::Value::Array(a) => {
+                Value::List(Arc::new(a.iter().map(Value::from_json).collect()))
+            }
             serde_json::Value::Object(o) => Value::Map(Arc::new(
-                o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect(),
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
             )),
         }
     }
@@ -142,9 +148,9 @@ impl Value {
             Value::Num(n) => number_to_json(*n),
             Value::Str(s) => serde_json::Value::String(s.as_str().to_owned()),
             Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
-            Value::Map(m) => serde_json::Value::Object(
-                m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
-            ),
+            Value::Map(m) => {
+                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
         }
     }
 }
@@ -173,7 +179,11 @@ pub struct NumText(pub f64);
 
 impl fmt::Display for NumText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 == 0.0 { f.write_str("0") } else { write!(f, "{}", self.0) }
+        if self.0 == 0.0 {
+            f.write_str("0")
+        } else {
+            write!(f, "{}", self.0)
+        }
     }
 }
 

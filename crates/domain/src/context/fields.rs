@@ -74,26 +74,83 @@ impl Root {
 pub type Slot = u8;
 
 static LISTING: &[&str] = &[
-    "id", "title", "seller", "price_usd", "price_date", "condition", "status", "manufacturer",
-    "series", "model_number", "form_factor", "device_model", "listing_url", "os_license", "notes",
-    "ram_gb", "ram_notes", "ram_type", "ram_speed_mhz", "primary_storage_gb",
-    "primary_storage_type", "primary_storage_medium", "secondary_storage_gb",
-    "secondary_storage_type", "secondary_storage_medium", "other_components", "age_years",
+    "id",
+    "title",
+    "seller",
+    "price_usd",
+    "price_date",
+    "condition",
+    "status",
+    "manufacturer",
+    "series",
+    "model_number",
+    "form_factor",
+    "device_model",
+    "listing_url",
+    "os_license",
+    "notes",
+    "ram_gb",
+    "ram_notes",
+    "ram_type",
+    "ram_speed_mhz",
+    "primary_storage_gb",
+    "primary_storage_type",
+    "primary_storage_medium",
+    "secondary_storage_gb",
+    "secondary_storage_type",
+    "secondary_storage_medium",
+    "other_components",
+    "age_years",
 ];
 static CPU: &[&str] = &[
-    "id", "name", "manufacturer", "socket", "cores", "threads", "tdp_w", "igpu_model", "igpu_mark",
-    "cpu_mark_multi", "cpu_mark_single", "release_year",
+    "id",
+    "name",
+    "manufacturer",
+    "socket",
+    "cores",
+    "threads",
+    "tdp_w",
+    "igpu_model",
+    "igpu_mark",
+    "cpu_mark_multi",
+    "cpu_mark_single",
+    "release_year",
 ];
 static GPU: &[&str] = &["id", "name", "manufacturer", "gpu_mark", "metal_score"];
 static RAM_SPEC: &[&str] = &[
-    "id", "label", "ddr_generation", "speed_mhz", "module_count", "capacity_per_module_gb",
+    "id",
+    "label",
+    "ddr_generation",
+    "speed_mhz",
+    "module_count",
+    "capacity_per_module_gb",
     "total_capacity_gb",
 ];
-static STORAGE: &[&str] =
-    &["id", "label", "medium", "interface", "form_factor", "capacity_gb", "performance_tier"];
+static STORAGE: &[&str] = &[
+    "id",
+    "label",
+    "medium",
+    "interface",
+    "form_factor",
+    "capacity_gb",
+    "performance_tier",
+];
 static PORTS: &[&str] = &[
-    "usb_a", "usb_c", "thunderbolt", "hdmi", "displayport", "rj45_1g", "rj45_2_5g", "rj45_10g",
-    "audio", "sdxc", "pcie_x16", "pcie_x8", "m2_slot", "sata_bay", "other",
+    "usb_a",
+    "usb_c",
+    "thunderbolt",
+    "hdmi",
+    "displayport",
+    "rj45_1g",
+    "rj45_2_5g",
+    "rj45_10g",
+    "audio",
+    "sdxc",
+    "pcie_x16",
+    "pcie_x8",
+    "m2_slot",
+    "sata_bay",
+    "other",
 ];
 
 /// The port types of DOMAIN.md §3, in slot order.
@@ -116,13 +173,41 @@ pub(crate) struct Block {
 
 /// Slot blocks in slot order; secondary storage reuses the storage field names.
 pub(crate) static BLOCKS: [Block; 7] = [
-    Block { root: Root::Listing, start: 0, names: LISTING },
-    Block { root: Root::Cpu, start: 27, names: CPU },
-    Block { root: Root::Gpu, start: 39, names: GPU },
-    Block { root: Root::RamSpec, start: 44, names: RAM_SPEC },
-    Block { root: Root::StoragePrimary, start: 51, names: STORAGE },
-    Block { root: Root::StorageSecondary, start: 58, names: STORAGE },
-    Block { root: Root::Ports, start: 65, names: PORTS },
+    Block {
+        root: Root::Listing,
+        start: 0,
+        names: LISTING,
+    },
+    Block {
+        root: Root::Cpu,
+        start: 27,
+        names: CPU,
+    },
+    Block {
+        root: Root::Gpu,
+        start: 39,
+        names: GPU,
+    },
+    Block {
+        root: Root::RamSpec,
+        start: 44,
+        names: RAM_SPEC,
+    },
+    Block {
+        root: Root::StoragePrimary,
+        start: 51,
+        names: STORAGE,
+    },
+    Block {
+        root: Root::StorageSecondary,
+        start: 58,
+        names: STORAGE,
+    },
+    Block {
+        root: Root::Ports,
+        start: 65,
+        names: PORTS,
+    },
 ];
 
 /// The number of slots in a context.
@@ -136,7 +221,10 @@ pub(crate) fn block(root: Root) -> Option<&'static Block> {
 /// The absolute slot of `field` under `root`.
 pub fn slot_of(root: Root, field: &str) -> Option<Slot> {
     let b = block(root)?;
-    b.names.iter().position(|n| *n == field).map(|i| b.start + i as Slot)
+    b.names
+        .iter()
+        .position(|n| *n == field)
+        .map(|i| b.start + i as Slot)
 }
 
 /// Absolute slots the engine reads directly (checked against the table by a test).
@@ -192,22 +280,58 @@ mod tests {
             (Root::Listing, "ram_gb", slot::LISTING_RAM_GB),
             (Root::Listing, "ram_type", slot::LISTING_RAM_TYPE),
             (Root::Listing, "ram_speed_mhz", slot::LISTING_RAM_SPEED_MHZ),
-            (Root::Listing, "primary_storage_gb", slot::LISTING_PRIMARY_STORAGE_GB),
-            (Root::Listing, "primary_storage_type", slot::LISTING_PRIMARY_STORAGE_TYPE),
-            (Root::Listing, "primary_storage_medium", slot::LISTING_PRIMARY_STORAGE_MEDIUM),
-            (Root::Listing, "secondary_storage_gb", slot::LISTING_SECONDARY_STORAGE_GB),
-            (Root::Listing, "secondary_storage_type", slot::LISTING_SECONDARY_STORAGE_TYPE),
-            (Root::Listing, "secondary_storage_medium", slot::LISTING_SECONDARY_STORAGE_MEDIUM),
+            (
+                Root::Listing,
+                "primary_storage_gb",
+                slot::LISTING_PRIMARY_STORAGE_GB,
+            ),
+            (
+                Root::Listing,
+                "primary_storage_type",
+                slot::LISTING_PRIMARY_STORAGE_TYPE,
+            ),
+            (
+                Root::Listing,
+                "primary_storage_medium",
+                slot::LISTING_PRIMARY_STORAGE_MEDIUM,
+            ),
+            (
+                Root::Listing,
+                "secondary_storage_gb",
+                slot::LISTING_SECONDARY_STORAGE_GB,
+            ),
+            (
+                Root::Listing,
+                "secondary_storage_type",
+                slot::LISTING_SECONDARY_STORAGE_TYPE,
+            ),
+            (
+                Root::Listing,
+                "secondary_storage_medium",
+                slot::LISTING_SECONDARY_STORAGE_MEDIUM,
+            ),
             (Root::Listing, "age_years", slot::LISTING_AGE_YEARS),
             (Root::Cpu, "manufacturer", slot::CPU_MANUFACTURER),
             (Root::Cpu, "release_year", slot::CPU_RELEASE_YEAR),
             (Root::RamSpec, "ddr_generation", slot::RAM_DDR_GENERATION),
             (Root::RamSpec, "speed_mhz", slot::RAM_SPEED_MHZ),
-            (Root::RamSpec, "total_capacity_gb", slot::RAM_TOTAL_CAPACITY_GB),
+            (
+                Root::RamSpec,
+                "total_capacity_gb",
+                slot::RAM_TOTAL_CAPACITY_GB,
+            ),
             (Root::StoragePrimary, "medium", slot::PRIMARY_MEDIUM),
-            (Root::StoragePrimary, "capacity_gb", slot::PRIMARY_CAPACITY_GB),
+            (
+                Root::StoragePrimary,
+                "capacity_gb",
+                slot::PRIMARY_CAPACITY_GB,
+            ),
             (Root::StorageSecondary, "medium", slot::SECONDARY_MEDIUM),
-            (Root::StorageSecondary, "capacity_gb", slot::SECONDARY_CAPACITY_GB),
+            (
+                Root::StorageSecondary,
+                "capacity_gb",
+                slot::SECONDARY_CAPACITY_GB,
+            ),
             (Root::Ports, "usb_a", slot::PORTS_START),
         ];
         for (root, name, expected) in checks {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::fields::{Root, slot_of};
 use super::Context;
+use super::fields::{Root, slot_of};
 use crate::value::{Value, ValueMap};
 
 impl Context {
@@ -16,7 +16,11 @@ impl Context {
         let mut ctx = Context::new();
         let root = |name: &str| json.get(name).filter(|v| !v.is_null());
         ctx.fill(Root::Listing, root("listing"));
-        for (name, r) in [("cpu", Root::Cpu), ("gpu", Root::Gpu), ("ram_spec", Root::RamSpec)] {
+        for (name, r) in [
+            ("cpu", Root::Cpu),
+            ("gpu", Root::Gpu),
+            ("ram_spec", Root::RamSpec),
+        ] {
             ctx.fill(r, root(name));
         }
         let storage = root("storage");
@@ -47,9 +51,10 @@ impl Context {
         if let Some(ports) = get("ports").and_then(Json::as_array) {
             ctx.set_present(Root::Ports, true);
             for p in ports {
-                let (Some(kind), Some(count)) =
-                    (p.get("type").and_then(Json::as_str), p.get("count").and_then(Json::as_f64))
-                else {
+                let (Some(kind), Some(count)) = (
+                    p.get("type").and_then(Json::as_str),
+                    p.get("count").and_then(Json::as_f64),
+                ) else {
                     continue;
                 };
                 if let Some(s) = slot_of(Root::Ports, kind) {
@@ -84,7 +89,11 @@ impl Context {
 
 fn json_map(json: Option<&Json>) -> ValueMap {
     json.and_then(Json::as_object)
-        .map(|o| o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect())
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -119,6 +128,10 @@ mod tests {
         assert_eq!(read("ports.usb_a"), 4);
         assert_eq!(read("ports.hdmi"), 0);
         assert_eq!(read("gpu"), serde_json::Value::Null);
-        assert_eq!(ctx.get(&FieldRef::Custom("warranty_months".into())).to_json(), 24);
+        assert_eq!(
+            ctx.get(&FieldRef::Custom("warranty_months".into()))
+                .to_json(),
+            24
+        );
     }
 }

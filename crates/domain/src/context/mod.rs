@@ -11,7 +11,9 @@ mod registry;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use fields::{Root, SLOT_COUNT, Slot, listing_field_names, listing_slot, port_types, slot, slot_of};
+pub use fields::{
+    Root, SLOT_COUNT, Slot, listing_field_names, listing_slot, port_types, slot, slot_of,
+};
 pub use registry::{FieldRef, FieldRegistry, storage_root};
 
 use crate::value::{NULL, Value, ValueMap};
@@ -35,7 +37,11 @@ impl Default for Context {
 impl Context {
     /// An empty context: every field null, no CPU/GPU/spec/profiles/ports, no custom values.
     pub fn new() -> Self {
-        Self { slots: vec![Value::Null; SLOT_COUNT], present: 0, custom: Arc::default() }
+        Self {
+            slots: vec![Value::Null; SLOT_COUNT],
+            present: 0,
+            custom: Arc::default(),
+        }
     }
 
     /// Resets to the empty context, keeping the allocation (for reuse across listings).
@@ -78,7 +84,11 @@ impl Context {
             self.present &= !bit;
         }
         if let Some(b) = block(root) {
-            let fill = if present && root == Root::Ports { Value::Num(0.0) } else { Value::Null };
+            let fill = if present && root == Root::Ports {
+                Value::Num(0.0)
+            } else {
+                Value::Null
+            };
             if !present || root == Root::Ports {
                 for i in 0..b.names.len() {
                     self.slots[b.start as usize + i] = fill.clone();
@@ -198,11 +208,14 @@ impl Context {
 
     /// Iterates `(root, field name, value)` over every present root's core fields.
     pub fn fields(&self) -> impl Iterator<Item = (Root, &'static str, &Value)> {
-        BLOCKS.iter().filter(|b| self.is_present(b.root)).flat_map(move |b| {
-            b.names
-                .iter()
-                .enumerate()
-                .map(move |(i, n)| (b.root, *n, &self.slots[b.start as usize + i]))
-        })
+        BLOCKS
+            .iter()
+            .filter(|b| self.is_present(b.root))
+            .flat_map(move |b| {
+                b.names
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, n)| (b.root, *n, &self.slots[b.start as usize + i]))
+            })
     }
 }

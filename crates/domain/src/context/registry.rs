@@ -36,7 +36,9 @@ impl FieldRegistry {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Self { custom_keys: custom_keys.into_iter().map(Into::into).collect() }
+        Self {
+            custom_keys: custom_keys.into_iter().map(Into::into).collect(),
+        }
     }
 
     /// True when `key` is a registered custom key.
@@ -79,11 +81,14 @@ impl FieldRegistry {
     }
 
     fn listing_field(&self, name: &str) -> Option<FieldRef> {
-        listing_slot(name).map(FieldRef::Slot).or_else(|| self.custom(name))
+        listing_slot(name)
+            .map(FieldRef::Slot)
+            .or_else(|| self.custom(name))
     }
 
     fn custom(&self, key: &str) -> Option<FieldRef> {
-        self.has_custom(key).then(|| FieldRef::Custom(Arc::from(key)))
+        self.has_custom(key)
+            .then(|| FieldRef::Custom(Arc::from(key)))
     }
 }
 
@@ -106,13 +111,27 @@ mod tests {
         assert_eq!(r.resolve("ram_gb"), r.resolve("listing.ram_gb"));
         assert!(matches!(r.resolve("cpu.cores"), Some(FieldRef::Slot(_))));
         assert_eq!(r.resolve("cpu"), Some(FieldRef::Root(Root::Cpu)));
-        assert_eq!(r.resolve("storage.primary"), Some(FieldRef::Root(Root::StoragePrimary)));
-        assert!(matches!(r.resolve("storage.secondary.capacity_gb"), Some(FieldRef::Slot(_))));
+        assert_eq!(
+            r.resolve("storage.primary"),
+            Some(FieldRef::Root(Root::StoragePrimary))
+        );
+        assert!(matches!(
+            r.resolve("storage.secondary.capacity_gb"),
+            Some(FieldRef::Slot(_))
+        ));
         let custom = Some(FieldRef::Custom(Arc::from("warranty_months")));
         assert_eq!(r.resolve("warranty_months"), custom);
         assert_eq!(r.resolve("listing.warranty_months"), custom);
         assert_eq!(r.resolve("custom.warranty_months"), custom);
-        for bad in ["cpu.foo", "custom.nope", "nope", "ram_gb.x", "cpu..cores", "", "storage.tertiary"] {
+        for bad in [
+            "cpu.foo",
+            "custom.nope",
+            "nope",
+            "ram_gb.x",
+            "cpu..cores",
+            "",
+            "storage.tertiary",
+        ] {
             assert_eq!(r.resolve(bad), None, "{bad}");
         }
     }

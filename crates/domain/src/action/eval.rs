@@ -1,0 +1,126 @@
+//! Evaluation of one compiled action: the base value, then the modifiers, then the range check.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use super::{Action, ActionKind};
+use crate::context::{Context, slot};
+use crate::decimal::from_f64;
+use crate::error::ErrorKind;
+use crate::value::Value;
+
+/// The largest |contribution| an action may make (checked after all modifiers).
+const MAX_CONTRIBUTION: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
+
+/// An action that failed at evaluation; it contributes 0 and the rest still count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionError {
+    /// The kind (`missing_value`, `not_numeric`, `out_of_range` or a formula kind).
+    pub kind: ErrorKind,
+    /// A message for people.
+    pub message: String,
+}
+
+impl fmt::Display for ActionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+fn fail(kind: ErrorKind, message: impl Into<String>) -> ActionError {
+    ActionError {
+        kind,
+        message: message.into(),
+    }
+}
+
+fn quantity(v: &Value, what: &str) -> Result<Option<Decimal>, ActionError> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let n = v.as_number().ok_or_else(|| {
+        fail(
+            ErrorKind::NotNumeric,
+            format!("{what} is a {}, not a number", v.kind_name()),
+        )
+    })?;
+    from_f64(n)
+        .map(Some)
+        .ok_or_else(|| fail(ErrorKind::OutOfRange, format!("{what} is out of range")))
+}
+
+impl Action {
+    /// The action's contribution on `ctx`, where `running_price` is the running price at the
+    /// start of the rule (what a multiplier sees).
+    pub fn eval(&self, ctx: &Context, running_price: Decimal) -> Result<Decimal, ActionError> {
+        if self.placeholder {
+            return Ok(Decimal::ZERO);
+        }
+        let base = match &self.kind {
+            ActionKind::Fixed(v) => *v,
+            ActionKind::PerUnit {
+                field,
+                rate,
+                per_tb,
+            } => {
+                let q = quantity(&ctx.get(field), "the quantity")?.unwrap_or_default();
+                let q = if *per_tb {
+                    q / Decimal::ONE_THOUSAND
+                } else {
+                    q
+                };
+                q * rate
+            }
+            ActionKind::Benchmark {
+                field,
+                rate,
+                divisor,
+            } => {
+                let score = quantity(&ctx.get(field), "the benchmark score")?.ok_or_else(|| {
+                    fail(ErrorKind::MissingValue, "the benchmark score is missing")
+                })?;
+                score / divisor * rate
+            }
+            ActionKind::Multiplier(factor) => running_price * factor,
+            ActionKind::Formula(formula) => {
+                let r = formula.eval(ctx).map_err(|e| fail(e.kind, e.message))?;
+                from_f64(r).ok_or_else(|| {
+                    fail(ErrorKind::OutOfRange, "the formula result is out of range")
+                })?
+            }
+        };
+        let x = if self.modifiers.reads_listing() {
+            let age = ctx
+                .slot(slot::LISTING_AGE_YEARS)
+                .as_number()
+                .and_then(from_f64);
+            self.modifiers.apply(
+                base,
+                ctx.slot(slot::LISTING_CONDITION).as_str(),
+                age,
+                ctx.slot(slot::LISTING_MANUFACTURER).as_str(),
+            )
+        } else {
+            self.modifiers.apply(base, None, None, None)
+        };
+        if x.abs() > MAX_CONTRIBUTION {
+            return Err(fail(
+                ErrorKind::OutOfRange,
+                format!("the contribution {x} exceeds 1e12 in size"),
+            ));
+        }
+        Ok(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MAX_CONTRIBUTION;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn max_contribution_is_one_trillion() {
+        assert_eq!(MAX_CONTRIBUTION, Decimal::from(1_000_000_000_000i64));
+    }
+}

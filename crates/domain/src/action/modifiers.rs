@@ -1,0 +1,209 @@
+//! Modifiers (§4.6): validated on write, applied to each base value in order — condition,
+//! age curve, brand, clamp.
+
+use rust_decimal::Decimal;
+use serde_json::Value as Json;
+
+use super::decimal;
+use crate::error::{DomainError, ErrorKind};
+
+const CONDITIONS: [&str; 3] = ["new", "refurb", "used"];
+const INERT_UNITS: [&str; 4] = ["usd", "multiplier", "percentage", "formula"];
+
+/// Validated modifiers of one action.
+#[derive(Debug, Clone, Default)]
+pub struct Modifiers {
+    /// Factor per condition (new, refurb, used); `None` = unchanged.
+    condition: [Option<Decimal>; 3],
+    /// `(rate_per_year, max)`.
+    age_curve: Option<(Decimal, Decimal)>,
+    /// `(trimmed lower-case brand, factor)`.
+    brands: Vec<(String, Decimal)>,
+    min_usd: Option<Decimal>,
+    max_usd: Option<Decimal>,
+}
+
+fn bad(key: &str, message: impl Into<String>) -> DomainError {
+    DomainError::new(ErrorKind::InvalidModifier, key, message)
+}
+
+fn factor(v: &Json, key: &str) -> Result<Decimal, DomainError> {
+    match decimal(v) {
+        Some(d) if !d.is_sign_negative() || d.is_zero() => Ok(d),
+        _ => Err(bad(key, "a factor must be a number ≥ 0")),
+    }
+}
+
+fn condition_index(key: &str) -> Option<usize> {
+    let bare = key.strip_prefix("condition_").unwrap_or(key);
+    CONDITIONS.iter().position(|c| *c == bare)
+}
+
+impl Modifiers {
+    /// Validates a modifiers object. Known keys only; factors ≥ 0.
+    pub fn compile(json: &Json) -> Result<Modifiers, DomainError> {
+        let Some(obj) = json.as_object() else {
+            return Err(bad("", "modifiers must be an object"));
+        };
+        let mut m = Modifiers::default();
+        let mut top_level_condition = [None; 3];
+        let mut has_multipliers_map = false;
+        let mut clamp_flag = None;
+        for (key, v) in obj {
+            if v.is_null() {
+                continue;
+            }
+            match key.as_str() {
+                "condition_multipliers" => {
+                    let Some(map) = v.as_object() else {
+                        return Err(bad(key, "condition_multipliers must be an object"));
+                    };
+                    has_multipliers_map = true;
+                    for (c, f) in map {
+                        let path = format!("{key}.{c}");
+                        let i = condition_index(c)
+                            .ok_or_else(|| bad(&path, "keys are new, refurb and used"))?;
+                        m.condition[i] = Some(factor(f, &path)?);
+                    }
+                }
+                "condition_new" | "condition_refurb" | "condition_used" => {
+                    if let Some(i) = condition_index(key) {
+                        top_level_condition[i] = Some(factor(v, key)?);
+                    }
+                }
+                "age_curve" => m.age_curve = Some(age_curve(v)?),
+                "brand_multipliers" => {
+                    let Some(map) = v.as_object() else {
+                        return Err(bad(key, "brand_multipliers must be an object"));
+                    };
+                    for (brand, f) in map {
+                        let f = factor(f, &format!("{key}.{brand}"))?;
+                        let brand = brand.trim().to_lowercase();
+                        if !m.brands.iter().any(|(b, _)| *b == brand) {
+                            m.brands.push((brand, f));
+                        }
+                    }
+                }
+                "clamp" => {
+                    clamp_flag = Some(
+                        v.as_bool()
+                            .ok_or_else(|| bad(key, "clamp must be a boolean"))?,
+                    )
+                }
+                "min_usd" => {
+                    m.min_usd =
+                        Some(decimal(v).ok_or_else(|| bad(key, "min_usd must be a number"))?)
+                }
+                "max_usd" => {
+                    m.max_usd =
+                        Some(decimal(v).ok_or_else(|| bad(key, "max_usd must be a number"))?)
+                }
+                "unit" => {
+                    if !v.as_str().is_some_and(|u| INERT_UNITS.contains(&u)) {
+                        return Err(bad(
+                            key,
+                            "unit must be usd, multiplier, percentage or formula",
+                        ));
+                    }
+                }
+                "explanation" | "formula_notes" | "baseline_unit" => {
+                    if !v.is_string() {
+                        return Err(bad(key, "must be a string"));
+                    }
+                }
+                "baseline_placeholder" => {
+                    if !v.is_boolean() {
+                        return Err(bad(key, "must be a boolean"));
+                    }
+                }
+                _ => return Err(bad(key, format!("unknown modifier `{key}`"))),
+            }
+        }
+        if !has_multipliers_map {
+            m.condition = top_level_condition;
+        }
+        let bounds = m.min_usd.is_some() || m.max_usd.is_some();
+        match clamp_flag {
+            Some(true) if !bounds => return Err(bad("clamp", "clamp needs min_usd or max_usd")),
+            Some(false) if bounds => {
+                return Err(bad("clamp", "clamp is false but bounds are given"));
+            }
+            _ => {}
+        }
+        if let (Some(lo), Some(hi)) = (m.min_usd, m.max_usd) {
+            if lo > hi {
+                return Err(bad("min_usd", "min_usd must not exceed max_usd"));
+            }
+        }
+        Ok(m)
+    }
+
+    /// Applies the modifiers to a base value, in the order of §4.6.
+    pub(super) fn apply(
+        &self,
+        mut x: Decimal,
+        condition: Option<&str>,
+        age_years: Option<Decimal>,
+        manufacturer: Option<&str>,
+    ) -> Decimal {
+        if let Some(i) =
+            condition.and_then(|c| CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k)))
+        {
+            if let Some(f) = self.condition[i] {
+                x *= f;
+            }
+        }
+        if let Some((rate, max)) = self.age_curve {
+            let age = age_years.unwrap_or_default();
+            x *= Decimal::ONE - (age * rate).min(max);
+        }
+        if !self.brands.is_empty() {
+            if let Some(brand) = manufacturer.map(|m| m.trim().to_lowercase()) {
+                if let Some((_, f)) = self.brands.iter().find(|(b, _)| *b == brand) {
+                    x *= *f;
+                }
+            }
+        }
+        if let Some(lo) = self.min_usd {
+            x = x.max(lo);
+        }
+        if let Some(hi) = self.max_usd {
+            x = x.min(hi);
+        }
+        x
+    }
+
+    /// True when evaluation needs the listing's condition, age or brand.
+    pub(super) fn reads_listing(&self) -> bool {
+        self.condition.iter().any(Option::is_some)
+            || self.age_curve.is_some()
+            || !self.brands.is_empty()
+    }
+}
+
+fn age_curve(v: &Json) -> Result<(Decimal, Decimal), DomainError> {
+    let key = "age_curve";
+    let Some(obj) = v.as_object() else {
+        return Err(bad(key, "age_curve must be an object {rate_per_year, max}"));
+    };
+    let mut rate = None;
+    let mut max = Decimal::new(5, 1);
+    for (k, val) in obj {
+        match k.as_str() {
+            "rate_per_year" => rate = Some(factor(val, &format!("{key}.rate_per_year"))?),
+            "max" => {
+                max = decimal(val)
+                    .filter(|m| *m >= Decimal::ZERO && *m <= Decimal::ONE)
+                    .ok_or_else(|| bad(&format!("{key}.max"), "max must be between 0 and 1"))?;
+            }
+            _ => {
+                return Err(bad(
+                    &format!("{key}.{k}"),
+                    "age_curve takes rate_per_year and max",
+                ));
+            }
+        }
+    }
+    let rate = rate.ok_or_else(|| bad(key, "age_curve needs rate_per_year ≥ 0"))?;
+    Ok((rate, max))
+}

@@ -1,1 +1,0 @@
-//! Condition trees (DOMAIN.md §4.4).

@@ -1,1 +1,0 @@
-//! Valuation (DOMAIN.md §4.2–4.9).

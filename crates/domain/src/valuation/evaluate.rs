@@ -1,0 +1,222 @@
+//! Evaluating a plan on one listing: ruleset selection (§4.2), rule order and the running
+//! price (§4.3), per-action error isolation (§4.7) and totals (§4.8).
+//!
+//! Results go into a reusable [`Outcome`] made of flat vectors indexing into the plan, so a
+//! batch of listings evaluates without building maps or strings per listing.
+
+use std::ops::Range;
+
+use rust_decimal::Decimal;
+
+use super::plan::{Plan, PlannedRuleset};
+use super::spec::ListingOverride;
+use crate::context::Context;
+use crate::decimal::money;
+use crate::error::ErrorKind;
+
+/// How rulesets were selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Active rulesets whose trees hold, minus disabled ones.
+    #[default]
+    Auto,
+    /// Only the pinned ruleset.
+    Static,
+}
+
+/// The result of valuing one listing, indexing into the [`Plan`] that produced it.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The list price.
+    pub list_price: Decimal,
+    /// List price + adjustments, half-up to cents, floored at 0.
+    pub adjusted_price: Decimal,
+    /// True when the raw total was negative.
+    pub floored: bool,
+    /// How rulesets were selected.
+    pub mode: Mode,
+    /// Evaluated rulesets, in evaluation order.
+    pub rulesets: Vec<RulesetOutcome>,
+    /// Evaluated rules of all rulesets, in evaluation order.
+    pub rules: Vec<RuleOutcome>,
+    /// Evaluated actions of matched rules, in order.
+    pub actions: Vec<ActionOutcome>,
+    /// Warnings in the order raised.
+    pub warnings: Vec<Warning>,
+}
+
+/// One evaluated ruleset.
+#[derive(Debug, Clone)]
+pub struct RulesetOutcome {
+    /// Index of the ruleset in the plan.
+    pub plan_index: usize,
+    /// Sum of its rules' adjustments (exact).
+    pub adjustment: Decimal,
+    /// Its rules in [`Outcome::rules`].
+    pub rules: Range<usize>,
+}
+
+/// One evaluated rule.
+#[derive(Debug, Clone)]
+pub struct RuleOutcome {
+    /// Index of the rule within its planned ruleset.
+    pub rule_index: usize,
+    /// True when the tree held.
+    pub matched: bool,
+    /// Sum of its actions (exact); 0 when not matched.
+    pub adjustment: Decimal,
+    /// The tree's failure, if any.
+    pub error: Option<(ErrorKind, String)>,
+    /// Its actions in [`Outcome::actions`] (empty when not matched).
+    pub actions: Range<usize>,
+}
+
+/// One evaluated action.
+#[derive(Debug, Clone)]
+pub struct ActionOutcome {
+    /// The contribution (exact); 0 on error.
+    pub contribution: Decimal,
+    /// The failure, if any.
+    pub error: Option<(ErrorKind, String)>,
+}
+
+/// A warning raised while selecting rulesets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// `pinned_ruleset_inactive` or `ruleset_condition_error`.
+    pub code: &'static str,
+    /// A message for people.
+    pub message: String,
+    /// The ruleset concerned.
+    pub ruleset_id: Option<i64>,
+}
+
+impl Outcome {
+    /// The adjusted price minus the list price.
+    pub fn total_adjustment(&self) -> Decimal {
+        self.adjusted_price - self.list_price
+    }
+
+    fn reset(&mut self, list_price: Decimal) {
+        self.list_price = list_price;
+        self.adjusted_price = list_price;
+        self.floored = false;
+        self.mode = Mode::Auto;
+        self.rulesets.clear();
+        self.rules.clear();
+        self.actions.clear();
+        self.warnings.clear();
+    }
+}
+
+impl Plan {
+    /// Values one listing.
+    pub fn evaluate(&self, ctx: &Context, list_price: Decimal, over: &ListingOverride) -> Outcome {
+        let mut out = Outcome::default();
+        self.evaluate_into(ctx, list_price, over, &mut out);
+        out
+    }
+
+    /// Values one listing into `out`, reusing its allocations.
+    pub fn evaluate_into(
+        &self,
+        ctx: &Context,
+        list_price: Decimal,
+        over: &ListingOverride,
+        out: &mut Outcome,
+    ) {
+        out.reset(list_price);
+        let mut running = list_price;
+        let pinned = over.ruleset_id.map(|id| (id, self.rulesets.iter().position(|r| r.id == id)));
+        match pinned {
+            Some((_, Some(i))) if self.rulesets[i].is_active => {
+                out.mode = Mode::Static;
+                evaluate_ruleset(self, i, ctx, &mut running, out);
+            }
+            _ => {
+                if let Some((id, _)) = pinned {
+                    out.warnings.push(Warning {
+                        code: "pinned_ruleset_inactive",
+                        message: format!("pinned ruleset {id} is not active; rulesets were selected automatically"),
+                        ruleset_id: Some(id),
+                    });
+                }
+                for (i, r) in self.rulesets.iter().enumerate() {
+                    if r.is_active && !over.disabled_ruleset_ids.contains(&r.id) && selected(r, ctx, out) {
+                        evaluate_ruleset(self, i, ctx, &mut running, out);
+                    }
+                }
+            }
+        }
+        if running.is_sign_negative() && !running.is_zero() {
+            out.floored = true;
+            out.adjusted_price = Decimal::ZERO;
+        } else {
+            out.adjusted_price = money(running);
+        }
+    }
+}
+
+/// Whether an active ruleset's own tree holds; a failing tree skips it with a warning.
+fn selected(r: &PlannedRuleset, ctx: &Context, out: &mut Outcome) -> bool {
+    let result = match &r.condition {
+        Ok(c) => c.eval(ctx).map_err(|e| e.to_string()),
+        Err(e) => Err(format!("{}: {}", e.kind, e.message)),
+    };
+    match result {
+        Ok(b) => b,
+        Err(message) => {
+            out.warnings.push(Warning {
+                code: "ruleset_condition_error",
+                message: format!("ruleset {} skipped: {message}", r.id),
+                ruleset_id: Some(r.id),
+            });
+            false
+        }
+    }
+}
+
+fn evaluate_ruleset(plan: &Plan, index: usize, ctx: &Context, running: &mut Decimal, out: &mut Outcome) {
+    let ruleset = &plan.rulesets[index];
+    let first_rule = out.rules.len();
+    let mut total = Decimal::ZERO;
+    for (rule_index, rule) in ruleset.rules.iter().enumerate() {
+        let matched = match &rule.condition {
+            Ok(c) => c.eval(ctx).map_err(|e| (e.kind, e.message)),
+            Err(e) => Err((e.kind, format!("{} (at {})", e.message, e.path))),
+        };
+        let first_action = out.actions.len();
+        let (matched, error, adjustment) = match matched {
+            Ok(true) => {
+                let start_price = *running;
+                let mut sum = Decimal::ZERO;
+                for a in &rule.actions {
+                    let r = match &a.compiled {
+                        Ok(action) => action.eval(ctx, start_price).map_err(|e| (e.kind, e.message)),
+                        Err(e) => Err((e.kind, e.message.clone())),
+                    };
+                    let (contribution, error) = match r {
+                        Ok(c) => (c, None),
+                        Err(e) => (Decimal::ZERO, Some(e)),
+                    };
+                    sum += contribution;
+                    out.actions.push(ActionOutcome { contribution, error });
+                }
+                (true, None, sum)
+            }
+            Ok(false) => (false, None, Decimal::ZERO),
+            Err(e) => (false, Some(e), Decimal::ZERO),
+        };
+        *running += adjustment;
+        total += adjustment;
+        out.rules.push(RuleOutcome {
+            rule_index,
+            matched,
+            adjustment,
+            error,
+            actions: first_action..out.actions.len(),
+        });
+    }
+    out.rulesets.push(RulesetOutcome { plan_index: index, adjustment: total, rules: first_rule..out.rules.len() });
+}

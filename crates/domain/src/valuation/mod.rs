@@ -1,0 +1,21 @@
+//! Valuation (DOMAIN.md §4.2–4.9): rulesets compiled once into a [`Plan`], then evaluated on
+//! many listing contexts.
+//!
+//! Layout: `spec` (the rulesets as stored, the input), `plan` (compilation: ordering, compiled
+//! trees and actions, per-rule error capture), `evaluate` (selection, running price, totals,
+//! into a reusable [`Outcome`]), `breakdown` (the canonical breakdown of §4.9), `validate`
+//! (write-time validation of a rule, group or ruleset with the offending path).
+
+mod breakdown;
+mod evaluate;
+mod plan;
+mod spec;
+mod validate;
+
+pub use breakdown::{
+    ActionBreakdown, Breakdown, RuleBreakdown, RulesetBreakdown, WarningBreakdown,
+};
+pub use evaluate::{ActionOutcome, Mode, Outcome, RuleOutcome, RulesetOutcome, Warning};
+pub use plan::{Layer, Plan};
+pub use spec::{GroupSpec, ListingOverride, RuleSpec, RulesetSpec};
+pub use validate::{validate_rule, validate_ruleset_conditions, CompiledRule};
