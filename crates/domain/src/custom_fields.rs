@@ -1,1 +1,0 @@
-//! Custom fields (DOMAIN.md §6).
