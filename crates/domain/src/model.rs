@@ -1,1 +1,0 @@
-//! Domain records of the stored entities (DOMAIN.md §2–3).

@@ -1,0 +1,313 @@
+//! Listing lists: filters, any sort key, keyset (cursor) pagination.
+//!
+//! Every sort is `(key, id)` in one direction, matching the `(key, id)` indexes of the
+//! migration, so a page is an index range scan whatever its depth. Nullable keys (valuation
+//! outputs) put NULLs last: a page first walks the non-null range with a row-value bound
+//! `(key, id) > (v, id0)`, then, when that runs out, the NULL rows by id. On SQLite decimal
+//! text is compared and ordered through `CAST(key AS REAL)`, the expression the indexes use.
+
+use chrono::{DateTime, Utc};
+use domain::model::{Condition, DealClass, Listing, ListingStatus};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use serde_json::{Value as Json, json};
+
+use super::listings::listing_record;
+use crate::entity::listing;
+use crate::error::{Result, StoreError};
+use crate::page::{Cursor, Page, PageRequest};
+use crate::dec::Sql;
+use crate::store::Store;
+
+/// What listings can be sorted by (`id` breaks ties).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListingSortKey {
+    #[default]
+    Id,
+    Price,
+    AdjustedPrice,
+    DollarPerMarkMulti,
+    DollarPerMarkMultiAdjusted,
+    DollarPerMarkSingle,
+    DollarPerMarkSingleAdjusted,
+    ScoreComposite,
+    PerfPerWatt,
+    CreatedAt,
+    UpdatedAt,
+    Title,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Id,
+    Decimal,
+    Time,
+    Text,
+}
+
+impl ListingSortKey {
+    fn column(self) -> (&'static str, Kind, bool) {
+        use ListingSortKey::*;
+        match self {
+            Id => ("id", Kind::Id, false),
+            Price => ("price_usd", Kind::Decimal, false),
+            AdjustedPrice => ("adjusted_price_usd", Kind::Decimal, true),
+            DollarPerMarkMulti => ("dollar_per_cpu_mark_multi", Kind::Decimal, true),
+            DollarPerMarkMultiAdjusted => ("dollar_per_cpu_mark_multi_adjusted", Kind::Decimal, true),
+            DollarPerMarkSingle => ("dollar_per_cpu_mark_single", Kind::Decimal, true),
+            DollarPerMarkSingleAdjusted => ("dollar_per_cpu_mark_single_adjusted", Kind::Decimal, true),
+            ScoreComposite => ("score_composite", Kind::Decimal, true),
+            PerfPerWatt => ("perf_per_watt", Kind::Decimal, true),
+            CreatedAt => ("created_at", Kind::Time, false),
+            UpdatedAt => ("updated_at", Kind::Time, false),
+            Title => ("title", Kind::Text, false),
+        }
+    }
+
+    fn value(self, l: &Listing) -> Json {
+        use ListingSortKey::*;
+        let d = |v: Option<Decimal>| v.map(|d| json!(d.to_string())).unwrap_or(Json::Null);
+        let v = &l.valuation;
+        match self {
+            Id => Json::Null,
+            Price => json!(l.data.price_usd.to_string()),
+            AdjustedPrice => d(v.adjusted_price_usd),
+            DollarPerMarkMulti => d(v.dollar_per_cpu_mark_multi),
+            DollarPerMarkMultiAdjusted => d(v.dollar_per_cpu_mark_multi_adjusted),
+            DollarPerMarkSingle => d(v.dollar_per_cpu_mark_single),
+            DollarPerMarkSingleAdjusted => d(v.dollar_per_cpu_mark_single_adjusted),
+            ScoreComposite => d(v.score_composite),
+            PerfPerWatt => d(v.perf_per_watt),
+            CreatedAt => json!(l.created_at.to_rfc3339()),
+            UpdatedAt => json!(l.updated_at.to_rfc3339()),
+            Title => json!(l.data.title),
+        }
+    }
+}
+
+/// A sort: key and direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListingSort {
+    pub key: ListingSortKey,
+    pub descending: bool,
+}
+
+impl ListingSort {
+    pub fn asc(key: ListingSortKey) -> Self {
+        Self { key, descending: false }
+    }
+
+    pub fn desc(key: ListingSortKey) -> Self {
+        Self { key, descending: true }
+    }
+
+    fn tag(&self) -> String {
+        let (col, _, _) = self.key.column();
+        format!("{col}:{}", if self.descending { "desc" } else { "asc" })
+    }
+}
+
+/// Listing filters; every set field must hold (AND), lists mean "any of".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListingFilter {
+    pub price_min: Option<Decimal>,
+    pub price_max: Option<Decimal>,
+    pub adjusted_min: Option<Decimal>,
+    pub adjusted_max: Option<Decimal>,
+    pub conditions: Vec<Condition>,
+    pub statuses: Vec<ListingStatus>,
+    pub cpu_ids: Vec<i64>,
+    pub gpu_ids: Vec<i64>,
+    /// The linked CPU's manufacturer (exact, case-insensitive).
+    pub cpu_manufacturer: Option<String>,
+    /// Exact.
+    pub form_factor: Option<String>,
+    /// Exact.
+    pub manufacturer: Option<String>,
+    pub min_ram_gb: Option<i32>,
+    pub deal_classes: Vec<DealClass>,
+    /// Substring of title or device model, ignoring case; `%`, `_` and `\` match literally.
+    pub search: Option<String>,
+    /// Custom values equal to the given JSON (`attributes.<key> == value`).
+    pub custom: Vec<(String, Json)>,
+}
+
+/// Escapes LIKE metacharacters with `\`.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn num_expr(q: &Sql, col: &str) -> String {
+    if q.is_sqlite() { format!("CAST({col} AS REAL)") } else { col.to_owned() }
+}
+
+fn bind_dec(q: &mut Sql, d: Decimal) {
+    if q.is_sqlite() {
+        q.bind(Value::Double(Some(d.to_f64().unwrap_or(0.0))));
+    } else {
+        q.bind(Value::Decimal(Some(d)));
+    }
+}
+
+fn in_list<T: Into<Value> + Clone>(q: &mut Sql, col: &str, values: &[T]) {
+    if values.is_empty() {
+        return;
+    }
+    q.push(" AND ").push(col).push(" IN (");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(v.clone());
+    }
+    q.push(")");
+}
+
+fn push_filters(q: &mut Sql, f: &ListingFilter) -> Result<()> {
+    for (col, op, v) in [
+        ("price_usd", ">=", f.price_min),
+        ("price_usd", "<=", f.price_max),
+        ("adjusted_price_usd", ">=", f.adjusted_min),
+        ("adjusted_price_usd", "<=", f.adjusted_max),
+    ] {
+        if let Some(v) = v {
+            let e = num_expr(q, col);
+            q.push(&format!(" AND {e} {op} "));
+            bind_dec(q, v);
+        }
+    }
+    let strs = |v: Vec<&'static str>| v.into_iter().map(str::to_owned).collect::<Vec<String>>();
+    in_list(q, "condition", &strs(f.conditions.iter().map(|c| c.as_str()).collect()));
+    in_list(q, "status", &strs(f.statuses.iter().map(|c| c.as_str()).collect()));
+    in_list(q, "deal_class", &strs(f.deal_classes.iter().map(|c| c.as_str()).collect()));
+    in_list(q, "cpu_id", &f.cpu_ids);
+    in_list(q, "gpu_id", &f.gpu_ids);
+    if let Some(m) = &f.cpu_manufacturer {
+        q.push(" AND cpu_id IN (SELECT id FROM cpus WHERE lower(manufacturer) = ").bind(m.trim().to_lowercase()).push(")");
+    }
+    if let Some(v) = &f.form_factor {
+        q.push(" AND form_factor = ").bind(v.clone());
+    }
+    if let Some(v) = &f.manufacturer {
+        q.push(" AND manufacturer = ").bind(v.clone());
+    }
+    if let Some(v) = f.min_ram_gb {
+        q.push(" AND ram_gb >= ").bind(v);
+    }
+    if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        // SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE.
+        let like = if q.is_sqlite() { "LIKE" } else { "ILIKE" };
+        let pat = like_pattern(s);
+        q.push(&format!(" AND (title {like} ")).bind(pat.clone());
+        q.push(&format!(" ESCAPE '\\' OR device_model {like} ")).bind(pat).push(" ESCAPE '\\')");
+    }
+    for (key, value) in &f.custom {
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::validation("custom", "not a custom field key"));
+        }
+        if q.is_sqlite() {
+            // `->` yields the minified JSON text of the member; `json(?)` minifies ours.
+            q.push(" AND attributes -> ").bind(format!("$.{key}")).push(" = json(");
+            q.bind(value.to_string()).push(")");
+        } else {
+            q.push(" AND attributes -> ").bind(key.clone()).push(" = ").bind(value.clone());
+        }
+    }
+    Ok(())
+}
+
+fn bind_key(q: &mut Sql, kind: Kind, v: &Json) -> Result<()> {
+    let bad = || StoreError::validation("after", "not a cursor of this list");
+    let s = v.as_str().ok_or_else(bad)?;
+    match kind {
+        Kind::Decimal => bind_dec(q, s.parse::<Decimal>().map_err(|_| bad())?),
+        Kind::Time => {
+            let t: DateTime<Utc> = DateTime::parse_from_rfc3339(s).map_err(|_| bad())?.with_timezone(&Utc);
+            q.bind(t);
+        }
+        Kind::Text => {
+            q.bind(s.to_owned());
+        }
+        Kind::Id => return Err(bad()),
+    }
+    Ok(())
+}
+
+impl Store {
+    /// A page of listings matching `filter` in `sort` order (ties by id, NULL keys last).
+    pub async fn list_listings(
+        &self,
+        filter: &ListingFilter,
+        sort: ListingSort,
+        req: &PageRequest,
+    ) -> Result<Page<Listing>> {
+        let limit = req.limit();
+        let tag = sort.tag();
+        let cursor = req.after.as_deref().map(|c| Cursor::decode(c, &tag)).transpose()?;
+        let (col, kind, nullable) = sort.key.column();
+        let (dir, cmp) = if sort.descending { ("DESC", "<") } else { ("ASC", ">") };
+        let mut rows = Vec::new();
+        let in_null_group = cursor.as_ref().is_some_and(|c| kind != Kind::Id && c.v.is_null());
+        if !in_null_group {
+            let mut q = Sql::new(self.backend);
+            q.push("SELECT * FROM listings WHERE 1 = 1");
+            push_filters(&mut q, filter)?;
+            let expr = if kind == Kind::Decimal { num_expr(&q, col) } else { col.to_owned() };
+            if kind != Kind::Id && nullable {
+                q.push(&format!(" AND {expr} IS NOT NULL"));
+            }
+            if let Some(c) = &cursor {
+                if kind == Kind::Id {
+                    q.push(&format!(" AND id {cmp} ")).bind(c.id);
+                } else {
+                    q.push(&format!(" AND ({expr}, id) {cmp} ("));
+                    bind_key(&mut q, kind, &c.v)?;
+                    q.push(", ").bind(c.id).push(")");
+                }
+            }
+            if kind == Kind::Id {
+                q.push(&format!(" ORDER BY id {dir} LIMIT {}", limit + 1));
+            } else {
+                q.push(&format!(" ORDER BY {expr} {dir}, id {dir} LIMIT {}", limit + 1));
+            }
+            rows = self.db.query_all_raw(q.build()).await?;
+        }
+        if nullable && (rows.len() as u64) <= limit {
+            let mut q = Sql::new(self.backend);
+            q.push("SELECT * FROM listings WHERE 1 = 1");
+            push_filters(&mut q, filter)?;
+            q.push(&format!(" AND {col} IS NULL"));
+            if let Some(c) = cursor.as_ref().filter(|_| in_null_group) {
+                q.push(&format!(" AND id {cmp} ")).bind(c.id);
+            }
+            let rest = limit + 1 - rows.len() as u64;
+            q.push(&format!(" ORDER BY id {dir} LIMIT {rest}"));
+            rows.extend(self.db.query_all_raw(q.build()).await?);
+        }
+        let items = rows
+            .iter()
+            .map(|r| listing::Model::from_query_result(r, "").map_err(StoreError::from).and_then(listing_record))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(crate::page::finish(items, limit, |l| Cursor { s: tag.clone(), v: sort.key.value(l), id: l.id }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_metacharacters_are_escaped() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

@@ -1,0 +1,102 @@
+//! [`Store`]: the connection pool from one `DATABASE_URL`, and migrations.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+
+use crate::error::{Result, StoreError};
+
+/// The embedded default: a SQLite file next to the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/dealbrain.db?mode=rwc";
+/// Default pool size (`DATABASE_POOL_SIZE`).
+pub const DEFAULT_POOL_SIZE: u32 = 10;
+/// PostgreSQL statement timeout: long enough for a 1,000-row batch write, short enough that a
+/// runaway query does not hold a connection forever.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a SQLite writer waits for the lock before failing.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Name and whether it is applied, per migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationState {
+    pub name: String,
+    pub applied: bool,
+}
+
+/// The persistence handle: cheap to clone (a pool inside).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) backend: DbBackend,
+}
+
+impl Store {
+    /// Connects to `url` (`postgres://…` or `sqlite://…`) with a pool of `pool_size`.
+    ///
+    /// SQLite: WAL journal (readers never block the writer), foreign keys ON (off by default in
+    /// SQLite), a busy timeout. PostgreSQL: a statement timeout per connection.
+    pub async fn connect(url: &str, pool_size: u32) -> Result<Store> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(pool_size.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false);
+        let sqlite = url.starts_with("sqlite:");
+        if sqlite {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            });
+        } else {
+            opts.statement_timeout(STATEMENT_TIMEOUT);
+        }
+        let db = Database::connect(opts).await.map_err(StoreError::internal)?;
+        let backend = db.get_database_backend();
+        Ok(Store { db, backend })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        match self.backend {
+            DbBackend::Sqlite => Backend::Sqlite,
+            _ => Backend::Postgres,
+        }
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate_up(&self) -> Result<()> {
+        Migrator::up(&self.db, None).await.map_err(StoreError::internal)
+    }
+
+    /// Rolls back the last `steps` migrations (all with `None`).
+    pub async fn migrate_down(&self, steps: Option<u32>) -> Result<()> {
+        Migrator::down(&self.db, steps).await.map_err(StoreError::internal)
+    }
+
+    /// Every migration and whether it is applied.
+    pub async fn migration_status(&self) -> Result<Vec<MigrationState>> {
+        let list = Migrator::get_migration_with_status(&self.db).await.map_err(StoreError::internal)?;
+        Ok(list
+            .iter()
+            .map(|m| MigrationState {
+                name: m.name().to_owned(),
+                applied: m.status() == migration::MigrationStatus::Applied,
+            })
+            .collect())
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) -> Result<()> {
+        self.db.close().await.map_err(StoreError::internal)
+    }
+}
