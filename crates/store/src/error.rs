@@ -94,7 +94,8 @@ pub(crate) fn violation(e: &DbErr) -> Option<Violation> {
         "22003" | "22001" => Some(Violation::Range),
         // SQLite: UNIQUE 2067, PRIMARYKEY 1555, FOREIGNKEY 787, CHECK 275, NOTNULL 1299.
         "2067" | "1555" => Some(Violation::Unique(sqlite_unique_field(message))),
-        "787" => Some(Violation::ForeignKey),
+        // 1811 (CONSTRAINT_TRIGGER) is how SQLite reports an ON DELETE RESTRICT.
+        "787" | "1811" if message.contains("FOREIGN KEY") => Some(Violation::ForeignKey),
         "275" => Some(Violation::Check),
         "1299" => Some(Violation::NotNull),
         _ => None,
