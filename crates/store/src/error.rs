@@ -124,14 +124,17 @@ fn unique_field(constraint: &str) -> String {
 }
 
 fn sqlite_unique_field(message: &str) -> String {
-    // "UNIQUE constraint failed: cpus.name_key" → reuse the PostgreSQL naming.
-    let cols = message.rsplit(':').next().unwrap_or_default();
-    let cols = cols.replace('.', "_").replace(", ", "_");
-    if cols.contains("is_default") {
-        return "is_default".into();
+    // "UNIQUE constraint failed: rule_groups.ruleset_id, rule_groups.name": the last column
+    // names the key, spelled as on PostgreSQL.
+    let last = message.rsplit(['.', ' ']).next().unwrap_or_default();
+    match last {
+        "name_key" | "name" => "name",
+        "dims_key" => "dims",
+        "url_key" => "listing_url",
+        "spec_notes" => "port_type",
+        other => other,
     }
-    let f = unique_field(&cols);
-    if f == "key" && cols.contains("_name") { "name".into() } else { f }
+    .to_owned()
 }
 
 /// Maps a driver error for an operation on `entity` (with `id` when known).
