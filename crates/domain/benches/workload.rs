@@ -10,7 +10,9 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use domain::context::{Context, Root, listing_slot};
+use std::collections::HashMap;
+
+use domain::context::{Context, Root, Row, Slot, listing_slot};
 use domain::valuation::{GroupSpec, RuleSpec, RulesetSpec};
 use domain::value::{Value, ValueMap};
 use rust_decimal::Decimal;
@@ -128,18 +130,23 @@ impl SplitMix64 {
     }
 }
 
-/// One generated listing, compact: the context is built from it per evaluation, as the worker
-/// builds it from a database row.
+/// A shared context row (a catalogue row, a spec, a profile).
+type Fields = Row;
+
+/// One generated listing, compact: shared catalogue rows and interned values, so 100,000
+/// listings stay small. The context is built from it per evaluation, as the worker builds it
+/// from a database row.
 #[derive(Debug, Clone)]
 pub struct GenListing {
     pub id: i64,
     pub price: Decimal,
-    listing: Vec<(u8, Value)>,
-    cpu: Option<Arc<Vec<(&'static str, Value)>>>,
-    gpu: Option<Arc<Vec<(&'static str, Value)>>>,
-    ram: Option<Vec<(&'static str, Value)>>,
-    primary: Vec<(&'static str, Value)>,
-    secondary: Option<Vec<(&'static str, Value)>>,
+    /// The listing's own fields.
+    own: Vec<(Slot, Value)>,
+    cpu: Option<Fields>,
+    gpu: Option<Fields>,
+    ram: Option<Fields>,
+    primary: Fields,
+    secondary: Option<Fields>,
     custom: Arc<ValueMap>,
 }
 
@@ -147,22 +154,45 @@ impl GenListing {
     /// Fills `ctx` (cleared first) and derives it.
     pub fn fill(&self, ctx: &mut Context) {
         ctx.clear();
-        for (slot, v) in &self.listing {
+        ctx.set_row(Root::Cpu, self.cpu.clone());
+        ctx.set_row(Root::Gpu, self.gpu.clone());
+        ctx.set_row(Root::RamSpec, self.ram.clone());
+        ctx.set_row(Root::StoragePrimary, Some(self.primary.clone()));
+        ctx.set_row(Root::StorageSecondary, self.secondary.clone());
+        for (slot, v) in &self.own {
             ctx.set(*slot, v.clone());
         }
-        let root = |ctx: &mut Context, root: Root, fields: Option<&[(&'static str, Value)]>| {
-            ctx.set_present(root, fields.is_some());
-            for (k, v) in fields.into_iter().flatten() {
-                ctx.set_field(root, k, v.clone());
-            }
-        };
-        root(ctx, Root::Cpu, self.cpu.as_deref().map(Vec::as_slice));
-        root(ctx, Root::Gpu, self.gpu.as_deref().map(Vec::as_slice));
-        root(ctx, Root::RamSpec, self.ram.as_deref());
-        root(ctx, Root::StoragePrimary, Some(&self.primary));
-        root(ctx, Root::StorageSecondary, self.secondary.as_deref());
         ctx.set_custom(self.custom.clone());
         ctx.derive(2025);
+    }
+}
+
+/// Interns values and field lists so identical ones are shared.
+#[derive(Default)]
+struct Interner {
+    strings: HashMap<String, Value>,
+    fields: HashMap<String, Fields>,
+    customs: HashMap<String, Arc<ValueMap>>,
+}
+
+impl Interner {
+    fn str(&mut self, s: &str) -> Value {
+        self.strings.entry(s.to_owned()).or_insert_with(|| Value::str(s)).clone()
+    }
+
+    /// A shared row; identical specs/profiles get one row and one id, as get-or-create by
+    /// dimensions gives them in the database (the workload numbers them per listing instead,
+    /// which no rule reads).
+    fn fields(&mut self, root: Root, key: String, build: impl FnOnce(&mut Self) -> Vec<(&'static str, Value)>) -> Fields {
+        if let Some(f) = self.fields.get(&key) {
+            return f.clone();
+        }
+        let id = Value::Num((self.fields.len() + 1) as f64);
+        let mut list = build(self);
+        list.push(("id", id));
+        let row = Context::row(root, list);
+        self.fields.insert(key, row.clone());
+        row
     }
 }
 
@@ -192,19 +222,20 @@ pub fn generate(w: &Json, n: usize) -> Vec<GenListing> {
     let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
     let cpu_fields: Vec<&'static str> = cpu_fields.into_iter().map(leak).collect();
     let gpu_fields: Vec<&'static str> = gpu_fields.into_iter().map(leak).collect();
-    let table = |keys: &[&String], obj: &Json, fields: &[&'static str]| -> Vec<Arc<Vec<(&'static str, Value)>>> {
+    let table = |root: Root, keys: &[&String], obj: &Json, fields: &[&'static str]| -> Vec<Fields> {
         keys.iter()
             .enumerate()
             .map(|(i, k)| {
                 let row = obj[k.as_str()].as_array().expect("row");
-                let mut v: Vec<(&'static str, Value)> = vec![("id", Value::Num((i + 1) as f64))];
+                let mut v = vec![("id", Value::Num((i + 1) as f64))];
                 v.extend(fields.iter().zip(row).map(|(f, x)| (*f, Value::from_json(x))));
-                Arc::new(v)
+                Context::row(root, v)
             })
             .collect()
     };
-    let cpus = table(&cpu_keys, &g["cpus"], &cpu_fields);
-    let gpus = table(&gpu_keys, &g["gpus"], &gpu_fields);
+    let cpus = table(Root::Cpu, &cpu_keys, &g["cpus"], &cpu_fields);
+    let gpus = table(Root::Gpu, &gpu_keys, &g["gpus"], &gpu_fields);
+    let mut interner = Interner::default();
     let s = |v: &Json, k: &str| v[k].as_str().unwrap_or_default().to_owned();
     let mut out = Vec::with_capacity(n);
     for id in 1..=n as i64 {
@@ -256,71 +287,86 @@ pub fn generate(w: &Json, n: usize) -> Vec<GenListing> {
             if barebone { " barebone" } else { "" }
         );
         let slot = |name: &str| listing_slot(name).expect("listing slot");
-        let mut listing = vec![
+        let i = &mut interner;
+        let mut own = vec![
             (slot("id"), Value::Num(id as f64)),
             (slot("title"), Value::str(title)),
             (slot("price_usd"), Value::Num(cents as f64 / 100.0)),
-            (slot("condition"), Value::str(condition)),
-            (slot("status"), Value::str("active")),
-            (slot("manufacturer"), Value::str(maker)),
-            (slot("form_factor"), Value::str(ff_label.clone())),
-            (slot("device_model"), Value::str(format!("{maker} {ff_label}"))),
-            (slot("os_license"), Value::from_json(&d["os_license"])),
+            (slot("condition"), i.str(condition)),
+            (slot("status"), i.str("active")),
+            (slot("manufacturer"), i.str(maker)),
+            (slot("form_factor"), i.str(&ff_label)),
+            (slot("device_model"), i.str(&format!("{maker} {ff_label}"))),
+            (slot("os_license"), d["os_license"].as_str().map_or(Value::Null, |o| i.str(o))),
             (slot("ram_gb"), Value::Num(ram_gb as f64)),
             (slot("primary_storage_gb"), Value::Num(primary_gb as f64)),
-            (slot("primary_storage_type"), Value::str(medium_label.clone())),
+            (slot("primary_storage_type"), i.str(&medium_label)),
         ];
-        let profile = |pid: i64, m: &str, gb: i64| {
-            vec![
-                ("id", Value::Num(pid as f64)),
-                ("label", Value::str(format!("{gb}GB {}", s(&g["medium_label"], m)))),
-                ("medium", Value::str(m)),
-                ("interface", Value::str(s(&g["medium_interface"], m))),
-                ("form_factor", Value::str(s(&g["medium_form_factor"], m))),
-                ("capacity_gb", Value::Num(gb as f64)),
-                ("performance_tier", Value::str(s(&g["medium_performance_tier"], m))),
-            ]
+        let profile = |i: &mut Interner, root: Root, m: &str, gb: i64| {
+            i.fields(root, format!("{root:?}{m}{gb}"), |i| {
+                vec![
+                    ("label", i.str(&format!("{gb}GB {}", s(&g["medium_label"], m)))),
+                    ("medium", i.str(m)),
+                    ("interface", i.str(&s(&g["medium_interface"], m))),
+                    ("form_factor", i.str(&s(&g["medium_form_factor"], m))),
+                    ("capacity_gb", Value::Num(gb as f64)),
+                    ("performance_tier", i.str(&s(&g["medium_performance_tier"], m))),
+                ]
+            })
         };
+        let primary = profile(i, Root::StoragePrimary, medium, primary_gb);
         let secondary_profile = secondary.then(|| {
             let m = d["secondary_medium"].as_str().expect("medium");
-            listing.push((slot("secondary_storage_gb"), Value::Num(secondary_gb as f64)));
-            listing.push((slot("secondary_storage_type"), Value::str(s(&g["medium_label"], m))));
-            profile(1_000_000 + id, m, secondary_gb)
+            own.push((slot("secondary_storage_gb"), Value::Num(secondary_gb as f64)));
+            own.push((slot("secondary_storage_type"), i.str(&s(&g["medium_label"], m))));
+            profile(i, Root::StorageSecondary, m, secondary_gb)
         });
         let ram = flag("ram_spec_present").then(|| {
             let generation = d["ddr_generation"].as_str().expect("generation");
             let modules = int("module_count");
             let speed = int("ram_speed_index");
-            vec![
-                ("id", Value::Num(id as f64)),
-                ("label", Value::str(format!("{} {ram_gb}GB ({modules}x{}GB) {speed}MHz", generation.to_uppercase(), ram_gb / modules))),
-                ("ddr_generation", Value::str(generation)),
-                ("speed_mhz", Value::Num(speed as f64)),
-                ("module_count", Value::Num(modules as f64)),
-                ("capacity_per_module_gb", Value::Num((ram_gb / modules) as f64)),
-                ("total_capacity_gb", Value::Num(ram_gb as f64)),
-            ]
+            i.fields(Root::RamSpec, format!("{generation}{ram_gb}{modules}{speed}"), |i| {
+                vec![
+                    ("label", i.str(&format!("{} {ram_gb}GB ({modules}x{}GB) {speed}MHz", generation.to_uppercase(), ram_gb / modules))),
+                    ("ddr_generation", i.str(generation)),
+                    ("speed_mhz", Value::Num(speed as f64)),
+                    ("module_count", Value::Num(modules as f64)),
+                    ("capacity_per_module_gb", Value::Num((ram_gb / modules) as f64)),
+                    ("total_capacity_gb", Value::Num(ram_gb as f64)),
+                ]
+            })
         });
-        let mut custom = ValueMap::new();
-        custom.insert("form_factor".into(), Value::str(ff));
-        custom.insert("manufacturer".into(), Value::str(maker));
-        custom.insert("has_wifi".into(), Value::Bool(flag("has_wifi")));
-        custom.insert("has_thunderbolt".into(), Value::Bool(flag("has_thunderbolt")));
-        custom.insert("usb_port_count".into(), Value::Num(int("usb_port_count") as f64));
+        let (wifi, tb, usb) = (flag("has_wifi"), flag("has_thunderbolt"), int("usb_port_count"));
+        let custom_key = format!("{ff}|{maker}|{wifi}|{tb}|{usb}");
+        let custom = match i.customs.get(&custom_key) {
+            Some(c) => c.clone(),
+            None => {
+                let mut custom = ValueMap::new();
+                custom.insert("form_factor".into(), i.str(ff));
+                custom.insert("manufacturer".into(), i.str(maker));
+                custom.insert("has_wifi".into(), Value::Bool(wifi));
+                custom.insert("has_thunderbolt".into(), Value::Bool(tb));
+                custom.insert("usb_port_count".into(), Value::Num(usb as f64));
+                let c = Arc::new(custom);
+                i.customs.insert(custom_key, c.clone());
+                c
+            }
+        };
         out.push(GenListing {
             id,
             price: Decimal::new(cents, 2),
-            listing,
+            own,
             cpu: cpu_i.map(|i| cpus[i].clone()),
             gpu: gpu_i.map(|i| gpus[i].clone()),
             ram,
-            primary: profile(id, medium, primary_gb),
+            primary,
             secondary: secondary_profile,
-            custom: Arc::new(custom),
+            custom,
         });
     }
     out
 }
+
 
 /// The custom keys the workload's rules use (the registry of its custom fields).
 pub fn custom_keys() -> [&'static str; 5] {

@@ -18,11 +18,57 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
     if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
         return Some(Decimal::from(n as i64));
     }
-    let mut buf = String::with_capacity(32);
-    let _ = write!(buf, "{}", NumText(n));
-    Decimal::from_str(&buf)
-        .or_else(|_| Decimal::from_scientific(&format!("{n:e}")))
-        .ok()
+    // Most formula results have a short decimal form (268.98): find the fewest fractional
+    // digits k whose integer M = n·10^k maps back to n exactly. Below 1e9 with k ≤ 6 the ulp is
+    // smaller than 10^-k, so that M is unique and is the shortest round-trip form.
+    if n.abs() < 1e9 {
+        for (k, p) in POW10.iter().enumerate() {
+            let m = (n * p).round();
+            if m / p == n {
+                return Some(Decimal::new(m as i64, k as u32));
+            }
+        }
+    }
+    let mut buf = StackText::default();
+    if write!(buf, "{}", NumText(n)).is_ok() {
+        if let Ok(d) = Decimal::from_str(buf.as_str()) {
+            return Some(d);
+        }
+    }
+    // Very large or tiny magnitudes: scientific parsing rounds to the decimal range.
+    Decimal::from_scientific(&format!("{n:e}")).ok()
+}
+
+const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+
+/// A fixed stack buffer for number text: no heap allocation on the valuation hot path.
+struct StackText {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        Self { buf: [0; 64], len: 0 }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// Rounds half away from zero to `dp` places.
@@ -49,6 +95,20 @@ pub fn to_f64(d: Decimal) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_path_agrees_with_shortest_text() {
+        let mut x = 0.000_123_f64;
+        for i in 0..20_000 {
+            let n = x * if i % 2 == 0 { 1.0 } else { -1.0 };
+            let text = crate::value::NumText(n).to_string();
+            assert_eq!(from_f64(n), Decimal::from_str(&text).ok(), "{n}");
+            x = x * 1.0013 + 0.37;
+        }
+        for n in [268.98, 35864.0 / 1000.0 * 7.5, 0.1 + 0.2, 1.0 / 3.0, 999_999_999.5, 2.675] {
+            assert_eq!(from_f64(n), Decimal::from_str(&crate::value::NumText(n).to_string()).ok(), "{n}");
+        }
+    }
 
     #[test]
     fn shortest_text_and_half_up() {

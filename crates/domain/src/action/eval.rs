@@ -104,7 +104,7 @@ impl Action {
         } else {
             self.modifiers.apply(base, None, None, None)
         };
-        if x.abs() > MAX_CONTRIBUTION {
+        if exceeds_max(x) {
             return Err(fail(
                 ErrorKind::OutOfRange,
                 format!("the contribution {x} exceeds 1e12 in size"),
@@ -114,13 +114,22 @@ impl Action {
     }
 }
 
+/// |x| > 1e12, with a cheap exit for small mantissas (the decimal comparison aligns scales).
+fn exceeds_max(x: Decimal) -> bool {
+    x.mantissa().unsigned_abs() > 1_000_000_000_000 && x.abs() > MAX_CONTRIBUTION
+}
+
 #[cfg(test)]
 mod tests {
-    use super::MAX_CONTRIBUTION;
+    use super::{MAX_CONTRIBUTION, exceeds_max};
     use rust_decimal::Decimal;
 
     #[test]
     fn max_contribution_is_one_trillion() {
         assert_eq!(MAX_CONTRIBUTION, Decimal::from(1_000_000_000_000i64));
+        assert!(!exceeds_max(Decimal::from(1_000_000_000_000i64)));
+        assert!(exceeds_max(Decimal::new(10_000_000_000_001, 1)));
+        assert!(exceeds_max(Decimal::from(-1_000_000_000_001i64)));
+        assert!(!exceeds_max(Decimal::new(99_999_999_999_999, 2)));
     }
 }

@@ -55,19 +55,6 @@ impl Root {
             _ => return None,
         })
     }
-
-    /// The bit of this root in [`super::Context`]'s presence mask (roots that may be null).
-    pub(crate) fn presence_bit(self) -> u8 {
-        match self {
-            Root::Cpu => 1,
-            Root::Gpu => 2,
-            Root::RamSpec => 4,
-            Root::StoragePrimary => 8,
-            Root::StorageSecondary => 16,
-            Root::Ports => 32,
-            Root::Listing | Root::Storage | Root::Custom => 0,
-        }
-    }
 }
 
 /// A slot index into the context's field array.
@@ -209,6 +196,22 @@ pub(crate) static BLOCKS: [Block; 7] = [
         names: PORTS,
     },
 ];
+
+/// For each slot past the listing block: (row index, offset in the row).
+pub(crate) static ROW_OF_SLOT: [(u8, u8); SLOT_COUNT] = {
+    let mut table = [(0u8, 0u8); SLOT_COUNT];
+    let mut b = 1;
+    while b < BLOCKS.len() {
+        let start = BLOCKS[b].start as usize;
+        let mut i = 0;
+        while i < BLOCKS[b].names.len() {
+            table[start + i] = ((b - 1) as u8, i as u8);
+            i += 1;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// The number of slots in a context.
 pub const SLOT_COUNT: usize = 27 + 12 + 5 + 7 + 7 + 7 + 15;

@@ -17,15 +17,33 @@ pub use fields::{
 pub use registry::{FieldRef, FieldRegistry, storage_root};
 
 use crate::value::{NULL, Value, ValueMap};
-use fields::{BLOCKS, block};
+use fields::{BLOCKS, ROW_OF_SLOT, block};
 
-/// One listing's context: a fixed array of core fields, the presence of nullable roots and the
+static EMPTY_MAP: ValueMap = ValueMap::new();
+
+/// A row of nulls for `root` (ports: every count 0).
+fn empty_row(root: Root) -> Row {
+    let len = block(root).map_or(0, |b| b.names.len());
+    let fill = if root == Root::Ports { Value::Num(0.0) } else { Value::Null };
+    vec![fill; len].into()
+}
+
+/// A shared row of a root's fields in slot order (a CPU, a storage profile, …). Listings that
+/// link the same catalogue row share one allocation, so building a context is a few pointer
+/// copies rather than a copy of every field.
+pub type Row = Arc<[Value]>;
+
+/// The listing block: slots `0..LISTING_LEN` live in the context itself.
+const LISTING_LEN: usize = 27;
+
+/// One listing's context: the listing's own fields, a shared row per linked entity and the
 /// custom values. Built once per listing, read by every compiled rule without allocation.
 #[derive(Debug, Clone)]
 pub struct Context {
-    slots: Vec<Value>,
-    present: u8,
-    custom: Arc<ValueMap>,
+    listing: Vec<Value>,
+    /// Rows of cpu, gpu, ram_spec, storage.primary, storage.secondary, ports (`BLOCKS[1..]`).
+    rows: [Option<Row>; 6],
+    custom: Option<Arc<ValueMap>>,
 }
 
 impl Default for Context {
@@ -34,33 +52,56 @@ impl Default for Context {
     }
 }
 
+/// The row index of a nullable root (its position in `BLOCKS` minus the listing block).
+fn row_index(root: Root) -> Option<usize> {
+    BLOCKS.iter().position(|b| b.root == root).and_then(|i| i.checked_sub(1))
+}
+
 impl Context {
     /// An empty context: every field null, no CPU/GPU/spec/profiles/ports, no custom values.
     pub fn new() -> Self {
-        Self {
-            slots: vec![Value::Null; SLOT_COUNT],
-            present: 0,
-            custom: Arc::default(),
-        }
+        Self { listing: vec![Value::Null; LISTING_LEN], rows: Default::default(), custom: None }
     }
 
     /// Resets to the empty context, keeping the allocation (for reuse across listings).
     pub fn clear(&mut self) {
-        self.slots.iter_mut().for_each(|v| *v = Value::Null);
-        self.present = 0;
-        self.custom = Arc::default();
+        self.listing.iter_mut().for_each(|v| *v = Value::Null);
+        self.rows = Default::default();
+        self.custom = None;
     }
 
     /// The value of a slot.
     #[inline]
     pub fn slot(&self, slot: Slot) -> &Value {
-        &self.slots[slot as usize]
+        let s = slot as usize;
+        if s < LISTING_LEN {
+            return &self.listing[s];
+        }
+        let (row, offset) = ROW_OF_SLOT[s];
+        match &self.rows[row as usize] {
+            Some(r) => &r[offset as usize],
+            None => &NULL,
+        }
     }
 
-    /// Sets a slot.
-    #[inline]
+    /// Sets a slot. Setting a field of an absent root makes the root present (other fields
+    /// null); a shared row is copied before it is changed.
     pub fn set(&mut self, slot: Slot, value: Value) {
-        self.slots[slot as usize] = value;
+        let s = slot as usize;
+        if s < LISTING_LEN {
+            self.listing[s] = value;
+            return;
+        }
+        let (row, offset) = ROW_OF_SLOT[s];
+        let r = self.rows[row as usize].get_or_insert_with(|| empty_row(BLOCKS[row as usize + 1].root));
+        match Arc::get_mut(r) {
+            Some(fields) => fields[offset as usize] = value,
+            None => {
+                let mut fields = r.to_vec();
+                fields[offset as usize] = value;
+                *r = fields.into();
+            }
+        }
     }
 
     /// Sets a field of `root` by name; false when the name is not a core field of the root.
@@ -74,43 +115,53 @@ impl Context {
         }
     }
 
-    /// Marks a nullable root present or absent. Absent roots read as null with all fields null;
-    /// a present ports root starts with every port type at 0.
-    pub fn set_present(&mut self, root: Root, present: bool) {
-        let bit = root.presence_bit();
-        if present {
-            self.present |= bit;
-        } else {
-            self.present &= !bit;
+    /// Links a whole row for a nullable root (fields in the root's slot order, see
+    /// [`Context::row`]); `None` makes the root absent.
+    pub fn set_row(&mut self, root: Root, row: Option<Row>) {
+        if let Some(i) = row_index(root) {
+            self.rows[i] = row.filter(|r| r.len() == BLOCKS[i + 1].names.len());
         }
+    }
+
+    /// Builds a row for `root` from `(field name, value)` pairs; unknown names are ignored,
+    /// missing ones are null (0 for port counts).
+    pub fn row<'a>(root: Root, fields: impl IntoIterator<Item = (&'a str, Value)>) -> Row {
+        let mut row: Vec<Value> = empty_row(root).to_vec();
         if let Some(b) = block(root) {
-            let fill = if present && root == Root::Ports {
-                Value::Num(0.0)
-            } else {
-                Value::Null
-            };
-            if !present || root == Root::Ports {
-                for i in 0..b.names.len() {
-                    self.slots[b.start as usize + i] = fill.clone();
+            for (name, v) in fields {
+                if let Some(i) = b.names.iter().position(|n| *n == name) {
+                    row[i] = v;
                 }
+            }
+        }
+        row.into()
+    }
+
+    /// Marks a nullable root present or absent. Absent roots read as null with all fields null;
+    /// a newly present root has null fields (ports: every port type at 0).
+    pub fn set_present(&mut self, root: Root, present: bool) {
+        if let Some(i) = row_index(root) {
+            if !present {
+                self.rows[i] = None;
+            } else if self.rows[i].is_none() {
+                self.rows[i] = Some(empty_row(root));
             }
         }
     }
 
     /// True when the root is present (always for listing, storage and custom).
     pub fn is_present(&self, root: Root) -> bool {
-        let bit = root.presence_bit();
-        bit == 0 || self.present & bit != 0
+        row_index(root).is_none_or(|i| self.rows[i].is_some())
     }
 
     /// Replaces the custom values.
     pub fn set_custom(&mut self, custom: Arc<ValueMap>) {
-        self.custom = custom;
+        self.custom = Some(custom);
     }
 
     /// The custom values.
     pub fn custom(&self) -> &ValueMap {
-        &self.custom
+        self.custom.as_deref().unwrap_or(&EMPTY_MAP)
     }
 
     /// Reads a resolved field; whole roots are materialised as maps.
@@ -118,7 +169,7 @@ impl Context {
     pub fn get(&self, field: &FieldRef) -> Cow<'_, Value> {
         match field {
             FieldRef::Slot(s) => Cow::Borrowed(self.slot(*s)),
-            FieldRef::Custom(k) => Cow::Borrowed(self.custom.get(&**k).unwrap_or(&NULL)),
+            FieldRef::Custom(k) => Cow::Borrowed(self.custom().get(&**k).unwrap_or(&NULL)),
             FieldRef::Root(r) => Cow::Owned(self.root_value(*r)),
         }
     }
@@ -126,7 +177,7 @@ impl Context {
     /// A whole root as a map, or null when the root is absent.
     pub fn root_value(&self, root: Root) -> Value {
         match root {
-            Root::Custom => Value::Map(self.custom.clone()),
+            Root::Custom => Value::Map(self.custom.clone().unwrap_or_default()),
             Root::Storage => {
                 let mut m = ValueMap::new();
                 m.insert("primary".into(), self.root_value(Root::StoragePrimary));
@@ -140,7 +191,7 @@ impl Context {
                         .names
                         .iter()
                         .enumerate()
-                        .map(|(i, n)| ((*n).to_owned(), self.slots[b.start as usize + i].clone()))
+                        .map(|(i, n)| ((*n).to_owned(), self.slot(b.start + i as Slot).clone()))
                         .collect();
                     Value::Map(Arc::new(m))
                 }
@@ -208,14 +259,8 @@ impl Context {
 
     /// Iterates `(root, field name, value)` over every present root's core fields.
     pub fn fields(&self) -> impl Iterator<Item = (Root, &'static str, &Value)> {
-        BLOCKS
-            .iter()
-            .filter(|b| self.is_present(b.root))
-            .flat_map(move |b| {
-                b.names
-                    .iter()
-                    .enumerate()
-                    .map(move |(i, n)| (b.root, *n, &self.slots[b.start as usize + i]))
-            })
+        BLOCKS.iter().filter(|b| self.is_present(b.root)).flat_map(move |b| {
+            b.names.iter().enumerate().map(move |(i, n)| (b.root, *n, self.slot(b.start + i as Slot)))
+        })
     }
 }

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use rust_decimal::Decimal;
 
-use super::plan::{Plan, PlannedRuleset};
+use super::plan::{Plan, PlannedRule, PlannedRuleset};
 use super::spec::ListingOverride;
 use crate::context::Context;
 use crate::decimal::money;
@@ -180,7 +180,7 @@ fn selected(r: &PlannedRuleset, ctx: &Context, out: &mut Outcome) -> bool {
 fn evaluate_ruleset(plan: &Plan, index: usize, ctx: &Context, running: &mut Decimal, out: &mut Outcome) {
     let ruleset = &plan.rulesets[index];
     let first_rule = out.rules.len();
-    let mut total = Decimal::ZERO;
+    let price_before = *running;
     for (rule_index, rule) in ruleset.rules.iter().enumerate() {
         let matched = match &rule.condition {
             Ok(c) => c.eval(ctx).map_err(|e| (e.kind, e.message)),
@@ -188,28 +188,14 @@ fn evaluate_ruleset(plan: &Plan, index: usize, ctx: &Context, running: &mut Deci
         };
         let first_action = out.actions.len();
         let (matched, error, adjustment) = match matched {
-            Ok(true) => {
-                let start_price = *running;
-                let mut sum = Decimal::ZERO;
-                for a in &rule.actions {
-                    let r = match &a.compiled {
-                        Ok(action) => action.eval(ctx, start_price).map_err(|e| (e.kind, e.message)),
-                        Err(e) => Err((e.kind, e.message.clone())),
-                    };
-                    let (contribution, error) = match r {
-                        Ok(c) => (c, None),
-                        Err(e) => (Decimal::ZERO, Some(e)),
-                    };
-                    sum += contribution;
-                    out.actions.push(ActionOutcome { contribution, error });
-                }
-                (true, None, sum)
-            }
+            Ok(true) => (true, None, run_actions(rule, ctx, *running, out)),
             Ok(false) => (false, None, Decimal::ZERO),
             Err(e) => (false, Some(e), Decimal::ZERO),
         };
-        *running += adjustment;
-        total += adjustment;
+        // Unmatched rules add nothing; skipping the decimal add (scale alignment) matters here.
+        if !adjustment.is_zero() {
+            *running += adjustment;
+        }
         out.rules.push(RuleOutcome {
             rule_index,
             matched,
@@ -218,5 +204,28 @@ fn evaluate_ruleset(plan: &Plan, index: usize, ctx: &Context, running: &mut Deci
             actions: first_action..out.actions.len(),
         });
     }
-    out.rulesets.push(RulesetOutcome { plan_index: index, adjustment: total, rules: first_rule..out.rules.len() });
+    let adjustment = *running - price_before;
+    out.rulesets.push(RulesetOutcome { plan_index: index, adjustment, rules: first_rule..out.rules.len() });
+}
+
+/// Runs a matched rule's actions; every multiplier sees the running price at the rule's start.
+fn run_actions(rule: &PlannedRule, ctx: &Context, start_price: Decimal, out: &mut Outcome) -> Decimal {
+    let mut sum = Decimal::ZERO;
+    for a in &rule.actions {
+        let r = match &a.compiled {
+            Ok(action) => action.eval(ctx, start_price).map_err(|e| (e.kind, e.message)),
+            Err(e) => Err((e.kind, e.message.clone())),
+        };
+        let (contribution, error) = match r {
+            Ok(c) => (c, None),
+            Err(e) => (Decimal::ZERO, Some(e)),
+        };
+        if sum.is_zero() {
+            sum = contribution;
+        } else if !contribution.is_zero() {
+            sum += contribution;
+        }
+        out.actions.push(ActionOutcome { contribution, error });
+    }
+    sum
 }
