@@ -1,1 +1,0 @@
-//! The formula language (DOMAIN.md §4.10).

@@ -1,0 +1,116 @@
+//! The formula language (DOMAIN.md §4.10): a small, safe expression language over a listing's
+//! context.
+//!
+//! A formula is compiled once — length check, `lexer`, `parser` (which binds names through `bind`
+//! and emits the flat program of `code`) — and evaluated many times by `eval`, whose operators and
+//! functions live in `ops`, `functions` and `round`. Evaluating a numeric formula allocates
+//! nothing; see `eval` for how.
+
+mod bind;
+mod code;
+mod eval;
+mod functions;
+mod lexer;
+#[cfg(test)]
+mod limit_tests;
+mod ops;
+mod parser;
+mod round;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::context::{Context, FieldRegistry};
+use crate::error::{DomainError, ErrorKind};
+
+/// The longest formula accepted, in characters.
+pub const MAX_FORMULA_LEN: usize = 2000;
+
+/// The deepest nesting accepted (parenthesised groups, calls, lists, subscripts, prefix operators,
+/// `**` right operands and `else` branches each add a level).
+pub const MAX_FORMULA_DEPTH: usize = 64;
+
+/// A formula failure: its kind, a message and the 0-based character offset it points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormulaError {
+    /// One of the formula kinds of §4.10.
+    pub kind: ErrorKind,
+    /// A message for people.
+    pub message: String,
+    /// Where in the source, when a position applies.
+    pub offset: Option<usize>,
+}
+
+impl FormulaError {
+    /// Creates an error.
+    pub fn new(kind: ErrorKind, message: impl Into<String>, offset: Option<usize>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            offset,
+        }
+    }
+}
+
+impl fmt::Display for FormulaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "formula error [{}] at ", self.kind)?;
+        match self.offset {
+            Some(o) => write!(f, "{o}")?,
+            None => f.write_str("null")?,
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for FormulaError {}
+
+impl From<FormulaError> for DomainError {
+    fn from(e: FormulaError) -> Self {
+        DomainError {
+            kind: e.kind,
+            path: String::new(),
+            message: e.message,
+            offset: e.offset,
+        }
+    }
+}
+
+/// A compiled formula: parsed and bound once, evaluated against many contexts. Cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct Formula {
+    source: Arc<str>,
+    program: Arc<code::Program>,
+}
+
+impl Formula {
+    /// Compiles `source`: length check, then lexing and parsing, then binding of every name
+    /// against `registry` (§4.10 "Identifiers"); the first error by phase wins.
+    pub fn compile(source: &str, registry: &FieldRegistry) -> Result<Formula, FormulaError> {
+        if source.len() > MAX_FORMULA_LEN && source.chars().count() > MAX_FORMULA_LEN {
+            return Err(FormulaError::new(
+                ErrorKind::TooLong,
+                format!("the formula is longer than {MAX_FORMULA_LEN} characters"),
+                Some(MAX_FORMULA_LEN),
+            ));
+        }
+        let program = parser::parse(source, registry)?;
+        Ok(Formula {
+            source: Arc::from(source),
+            program: Arc::new(program),
+        })
+    }
+
+    /// Evaluates the formula on `ctx`. The result is a finite number; a boolean result counts as
+    /// 1/0 and anything else is `non_numeric_result`.
+    pub fn eval(&self, ctx: &Context) -> Result<f64, FormulaError> {
+        eval::run(&self.program, ctx)
+    }
+
+    /// The source text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
