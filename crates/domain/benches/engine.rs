@@ -88,6 +88,8 @@ fn main() {
     bench(&mut c);
     c.final_summary();
     if let Ok(exe) = std::env::current_exe() {
-        let _ = std::process::Command::new(exe).arg("--memory-probe").status();
+        let _ = std::process::Command::new(exe)
+            .arg("--memory-probe")
+            .status();
     }
 }

@@ -36,13 +36,21 @@ pub struct CaseReport {
 
 /// Runs every case of a parsed cases file (`{version, cases: [...]}`).
 pub fn run_file(file: &Json) -> Result<Vec<CaseReport>, String> {
-    let cases = file.get("cases").and_then(Json::as_array).ok_or("the file has no `cases` list")?;
+    let cases = file
+        .get("cases")
+        .and_then(Json::as_array)
+        .ok_or("the file has no `cases` list")?;
     Ok(cases.iter().map(run_case).collect())
 }
 
 /// Runs one case.
 pub fn run_case(case: &Json) -> CaseReport {
-    let text = |k: &str| case.get(k).and_then(Json::as_str).unwrap_or_default().to_owned();
+    let text = |k: &str| {
+        case.get(k)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let category = text("category");
     let input = case.get("input").cloned().unwrap_or(Json::Null);
     let expected = case.get("expected").cloned().unwrap_or(Json::Null);
@@ -52,7 +60,13 @@ pub fn run_case(case: &Json) -> CaseReport {
     };
     let tolerance = if category == "formula" { 1e-9 } else { 0.0 };
     let passed = json_matches(&actual, &expected, tolerance);
-    CaseReport { id: text("id"), category, passed, actual, expected }
+    CaseReport {
+        id: text("id"),
+        category,
+        passed,
+        actual,
+        expected,
+    }
 }
 
 fn kind(e: DomainError) -> String {
@@ -77,7 +91,10 @@ fn context(input: &Json) -> Context {
 }
 
 fn num(d: Decimal) -> Json {
-    d.to_string().parse::<f64>().map(crate::value::number_to_json).unwrap_or(Json::Null)
+    d.to_string()
+        .parse::<f64>()
+        .map(crate::value::number_to_json)
+        .unwrap_or(Json::Null)
 }
 
 fn opt_num(d: Option<Decimal>) -> Json {
@@ -89,7 +106,9 @@ fn evaluate(category: &str, input: &Json) -> Result<Json, String> {
         "condition" | "condition_group" => {
             let tree = input.get("condition").unwrap_or(&Json::Null);
             let c = Condition::compile(tree, &registry(input)).map_err(kind)?;
-            let r = c.eval(&context(input)).map_err(|e| e.kind.as_str().to_owned())?;
+            let r = c
+                .eval(&context(input))
+                .map_err(|e| e.kind.as_str().to_owned())?;
             Ok(json!({ "result": r }))
         }
         "action" | "modifier" => {
@@ -98,16 +117,26 @@ fn evaluate(category: &str, input: &Json) -> Result<Json, String> {
             let ctx = context(input);
             let running = match input.get("running_price") {
                 Some(Json::Number(n)) => n.as_f64(),
-                _ => ctx.slot(crate::context::slot::LISTING_PRICE_USD).as_number(),
+                _ => ctx
+                    .slot(crate::context::slot::LISTING_PRICE_USD)
+                    .as_number(),
             };
             let running = running.and_then(from_f64).unwrap_or_default();
-            let v = a.eval(&ctx, running).map_err(|e| e.kind.as_str().to_owned())?;
+            let v = a
+                .eval(&ctx, running)
+                .map_err(|e| e.kind.as_str().to_owned())?;
             Ok(json!({ "value": num(ratio(v)) }))
         }
         "formula" => {
-            let src = input.get("formula").and_then(Json::as_str).unwrap_or_default();
-            let f = Formula::compile(src, &registry(input)).map_err(|e| e.kind.as_str().to_owned())?;
-            let v = f.eval(&context(input)).map_err(|e| e.kind.as_str().to_owned())?;
+            let src = input
+                .get("formula")
+                .and_then(Json::as_str)
+                .unwrap_or_default();
+            let f =
+                Formula::compile(src, &registry(input)).map_err(|e| e.kind.as_str().to_owned())?;
+            let v = f
+                .eval(&context(input))
+                .map_err(|e| e.kind.as_str().to_owned())?;
             Ok(json!({ "value": v }))
         }
         "valuation" => valuation(input),
@@ -121,7 +150,12 @@ fn evaluate(category: &str, input: &Json) -> Result<Json, String> {
                 .unwrap_or_default();
             let reg = FieldRegistry::new(keys);
             let mut values = serde_json::Map::new();
-            for p in input.get("paths").and_then(Json::as_array).into_iter().flatten() {
+            for p in input
+                .get("paths")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let p = p.as_str().unwrap_or_default();
                 let v = match reg.resolve(p) {
                     Some(f) => ctx.get(&f).to_json(),
@@ -132,10 +166,24 @@ fn evaluate(category: &str, input: &Json) -> Result<Json, String> {
             Ok(json!({ "values": values }))
         }
         "metrics" => {
-            let dec = |k: &str| input.get(k).and_then(crate::action::decimal).unwrap_or_default();
-            let cpu: Option<CpuMarks> = input.get("cpu").and_then(|c| serde_json::from_value(c.clone()).ok());
-            let gpu: Option<GpuMarks> = input.get("gpu").and_then(|g| serde_json::from_value(g.clone()).ok());
-            let m = metrics::compute(dec("price_usd"), dec("adjusted_price_usd"), cpu.as_ref(), gpu.as_ref());
+            let dec = |k: &str| {
+                input
+                    .get(k)
+                    .and_then(crate::action::decimal)
+                    .unwrap_or_default()
+            };
+            let cpu: Option<CpuMarks> = input
+                .get("cpu")
+                .and_then(|c| serde_json::from_value(c.clone()).ok());
+            let gpu: Option<GpuMarks> = input
+                .get("gpu")
+                .and_then(|g| serde_json::from_value(g.clone()).ok());
+            let m = metrics::compute(
+                dec("price_usd"),
+                dec("adjusted_price_usd"),
+                cpu.as_ref(),
+                gpu.as_ref(),
+            );
             Ok(json!({
                 "score_cpu_multi": m.score_cpu_multi,
                 "score_cpu_single": m.score_cpu_single,
@@ -148,16 +196,25 @@ fn evaluate(category: &str, input: &Json) -> Result<Json, String> {
             }))
         }
         "composite" => {
-            let w = ScoringWeights::parse(input.get("weights").unwrap_or(&Json::Null), &registry(input))
-                .map_err(kind)?;
+            let w = ScoringWeights::parse(
+                input.get("weights").unwrap_or(&Json::Null),
+                &registry(input),
+            )
+            .map_err(kind)?;
             Ok(json!({ "score": opt_num(w.score(&context(input))) }))
         }
         "deal_class" => {
-            let dec = |k: &str| input.get(k).and_then(crate::action::decimal).unwrap_or_default();
+            let dec = |k: &str| {
+                input
+                    .get(k)
+                    .and_then(crate::action::decimal)
+                    .unwrap_or_default()
+            };
             let t = match input.get("thresholds") {
                 Some(t @ Json::Object(_)) => {
                     let d = Thresholds::default();
-                    let get = |k: &str, def| t.get(k).and_then(crate::action::decimal).unwrap_or(def);
+                    let get =
+                        |k: &str, def| t.get(k).and_then(crate::action::decimal).unwrap_or(def);
                     Thresholds {
                         good_deal: get("good_deal", d.good_deal),
                         great_deal: get("great_deal", d.great_deal),
@@ -178,13 +235,15 @@ fn evaluate(category: &str, input: &Json) -> Result<Json, String> {
             let entity = text("entity")
                 .and_then(CustomFieldEntity::parse)
                 .ok_or("unknown entity")?;
-            let key = normalize_key(entity, text("key"), text("label").unwrap_or_default()).map_err(kind)?;
+            let key = normalize_key(entity, text("key"), text("label").unwrap_or_default())
+                .map_err(kind)?;
             Ok(json!({ "key": key }))
         }
         "custom_field_value" => {
             let def = CompiledDefinition::from_json(input.get("definition").unwrap_or(&Json::Null))
                 .map_err(kind)?;
-            let v = validate_value(&def, "value", input.get("value").unwrap_or(&Json::Null)).map_err(kind)?;
+            let v = validate_value(&def, "value", input.get("value").unwrap_or(&Json::Null))
+                .map_err(kind)?;
             Ok(json!({ "value": v }))
         }
         "parsing" => parse_case(input),
@@ -193,7 +252,10 @@ fn evaluate(category: &str, input: &Json) -> Result<Json, String> {
 }
 
 fn parse_case(input: &Json) -> Result<Json, String> {
-    let cell = input.get("text").and_then(Cell::from_json).ok_or("`text` must be a string or number")?;
+    let cell = input
+        .get("text")
+        .and_then(Cell::from_json)
+        .ok_or("`text` must be a string or number")?;
     let text = cell.text();
     let err = |k: crate::error::ErrorKind| k.as_str().to_owned();
     let value = match input.get("kind").and_then(Json::as_str).unwrap_or_default() {
@@ -224,7 +286,9 @@ fn valuation(input: &Json) -> Result<Json, String> {
         .and_then(from_f64)
         .unwrap_or_default();
     let plan = Plan::compile(&rulesets, &registry(input));
-    let b = plan.evaluate(&ctx, price, &over).breakdown(&plan, Utc::now());
+    let b = plan
+        .evaluate(&ctx, price, &over)
+        .breakdown(&plan, Utc::now());
     let mut matched = Vec::new();
     let mut adjustments = serde_json::Map::new();
     let mut action_errors = Vec::new();
@@ -240,7 +304,8 @@ fn valuation(input: &Json) -> Result<Json, String> {
         }
         for (index, a) in rule.actions.iter().enumerate() {
             if let Some(e) = &a.error {
-                action_errors.push(json!({ "rule_id": rule.rule_id, "index": index, "kind": kind_of(e) }));
+                action_errors
+                    .push(json!({ "rule_id": rule.rule_id, "index": index, "kind": kind_of(e) }));
             }
         }
     }
@@ -263,7 +328,10 @@ fn valuation(input: &Json) -> Result<Json, String> {
 pub fn json_matches(actual: &Json, expected: &Json, tolerance: f64) -> bool {
     match (actual, expected) {
         (Json::Number(a), Json::Number(b)) => {
-            let (a, b) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            let (a, b) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
             a == b || (tolerance > 0.0 && (a - b).abs() <= tolerance * a.abs().max(b.abs()))
         }
         (Json::Array(a), Json::Array(b)) => {
@@ -271,7 +339,8 @@ pub fn json_matches(actual: &Json, expected: &Json, tolerance: f64) -> bool {
         }
         (Json::Object(a), Json::Object(b)) => {
             a.len() == b.len()
-                && b.iter().all(|(k, v)| a.get(k).is_some_and(|x| json_matches(x, v, tolerance)))
+                && b.iter()
+                    .all(|(k, v)| a.get(k).is_some_and(|x| json_matches(x, v, tolerance)))
         }
         _ => actual == expected,
     }

@@ -30,10 +30,10 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
         }
     }
     let mut buf = StackText::default();
-    if write!(buf, "{}", NumText(n)).is_ok() {
-        if let Ok(d) = Decimal::from_str(buf.as_str()) {
-            return Some(d);
-        }
+    if write!(buf, "{}", NumText(n)).is_ok()
+        && let Ok(d) = Decimal::from_str(buf.as_str())
+    {
+        return Some(d);
     }
     // Very large or tiny magnitudes: scientific parsing rounds to the decimal range.
     Decimal::from_scientific(&format!("{n:e}")).ok()
@@ -49,7 +49,10 @@ struct StackText {
 
 impl Default for StackText {
     fn default() -> Self {
-        Self { buf: [0; 64], len: 0 }
+        Self {
+            buf: [0; 64],
+            len: 0,
+        }
     }
 }
 
@@ -105,8 +108,19 @@ mod tests {
             assert_eq!(from_f64(n), Decimal::from_str(&text).ok(), "{n}");
             x = x * 1.0013 + 0.37;
         }
-        for n in [268.98, 35864.0 / 1000.0 * 7.5, 0.1 + 0.2, 1.0 / 3.0, 999_999_999.5, 2.675] {
-            assert_eq!(from_f64(n), Decimal::from_str(&crate::value::NumText(n).to_string()).ok(), "{n}");
+        for n in [
+            268.98,
+            35864.0 / 1000.0 * 7.5,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            999_999_999.5,
+            2.675,
+        ] {
+            assert_eq!(
+                from_f64(n),
+                Decimal::from_str(&crate::value::NumText(n).to_string()).ok(),
+                "{n}"
+            );
         }
     }
 

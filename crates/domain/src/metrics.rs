@@ -71,14 +71,21 @@ pub fn gpu_score(cpu_manufacturer: Option<&str>, gpu: &GpuMarks) -> Option<Decim
         if m == 0 && g == 0 {
             return None;
         }
-        Some(ratio(Decimal::new(8, 1) * Decimal::from(m) + Decimal::new(2, 1) * Decimal::from(g)))
+        Some(ratio(
+            Decimal::new(8, 1) * Decimal::from(m) + Decimal::new(2, 1) * Decimal::from(g),
+        ))
     } else {
         positive(gpu.gpu_mark).map(Decimal::from)
     }
 }
 
 /// Computes every metric of §5.1 together, so none is ever stale.
-pub fn compute(price: Decimal, adjusted: Decimal, cpu: Option<&CpuMarks>, gpu: Option<&GpuMarks>) -> Metrics {
+pub fn compute(
+    price: Decimal,
+    adjusted: Decimal,
+    cpu: Option<&CpuMarks>,
+    gpu: Option<&GpuMarks>,
+) -> Metrics {
     let multi = cpu.and_then(|c| positive(c.cpu_mark_multi));
     let single = cpu.and_then(|c| positive(c.cpu_mark_single));
     let tdp = cpu.and_then(|c| positive(c.tdp_w));
@@ -87,7 +94,9 @@ pub fn compute(price: Decimal, adjusted: Decimal, cpu: Option<&CpuMarks>, gpu: O
         score_cpu_multi: multi,
         score_cpu_single: single,
         score_gpu: gpu.and_then(|g| gpu_score(cpu.and_then(|c| c.manufacturer.as_deref()), g)),
-        perf_per_watt: multi.zip(tdp).map(|(m, t)| ratio(Decimal::from(m) / Decimal::from(t))),
+        perf_per_watt: multi
+            .zip(tdp)
+            .map(|(m, t)| ratio(Decimal::from(m) / Decimal::from(t))),
         dollar_per_cpu_mark_multi: per(price, multi),
         dollar_per_cpu_mark_multi_adjusted: per(adjusted, multi),
         dollar_per_cpu_mark_single: per(price, single),
@@ -96,7 +105,13 @@ pub fn compute(price: Decimal, adjusted: Decimal, cpu: Option<&CpuMarks>, gpu: O
 }
 
 /// The fixed composite-score metric keys (§5.2).
-pub const WEIGHT_KEYS: &[&str] = &["cpu_mark_multi", "cpu_mark_single", "gpu_score", "perf_per_watt", "ram_capacity"];
+pub const WEIGHT_KEYS: &[&str] = &[
+    "cpu_mark_multi",
+    "cpu_mark_single",
+    "gpu_score",
+    "perf_per_watt",
+    "ram_capacity",
+];
 
 /// Validated scoring-profile weights.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,18 +125,31 @@ impl ScoringWeights {
     pub fn parse(json: &Json, numeric_custom: &FieldRegistry) -> Result<Self, DomainError> {
         let bad = |path: &str, m: String| DomainError::new(ErrorKind::InvalidWeights, path, m);
         let Some(obj) = json.as_object() else {
-            return Err(bad("weights", "weights must be an object of metric → number".into()));
+            return Err(bad(
+                "weights",
+                "weights must be an object of metric → number".into(),
+            ));
         };
         let mut weights = BTreeMap::new();
         for (key, v) in obj {
             let known = WEIGHT_KEYS.contains(&key.as_str())
-                || key.strip_prefix("custom.").is_some_and(|k| numeric_custom.has_custom(k));
+                || key
+                    .strip_prefix("custom.")
+                    .is_some_and(|k| numeric_custom.has_custom(k));
             if !known {
-                return Err(bad(&format!("weights.{key}"), format!("unknown metric `{key}`")));
+                return Err(bad(
+                    &format!("weights.{key}"),
+                    format!("unknown metric `{key}`"),
+                ));
             }
             let w = crate::action::decimal(v)
                 .filter(|w| !w.is_sign_negative() || w.is_zero())
-                .ok_or_else(|| bad(&format!("weights.{key}"), "a weight must be a number ≥ 0".into()))?;
+                .ok_or_else(|| {
+                    bad(
+                        &format!("weights.{key}"),
+                        "a weight must be a number ≥ 0".into(),
+                    )
+                })?;
             weights.insert(key.clone(), w);
         }
         Ok(Self { weights })
@@ -229,7 +257,9 @@ impl DealClass {
 
     /// Parses a snake_case name.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s))
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
     }
 
     /// True when `self` is at least as good as `other`.
@@ -251,7 +281,11 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self { good_deal: Decimal::from(15), great_deal: Decimal::from(25), premium_warning: Decimal::from(10) }
+        Self {
+            good_deal: Decimal::from(15),
+            great_deal: Decimal::from(25),
+            premium_warning: Decimal::from(10),
+        }
     }
 }
 
@@ -269,7 +303,11 @@ pub struct Deal {
 /// Classifies a listing by the unrounded delta % (§5.3).
 pub fn classify(price: Decimal, adjusted: Decimal, t: &Thresholds) -> Deal {
     let delta = price - adjusted;
-    let pct = if price.is_zero() { Decimal::ZERO } else { delta / price * Decimal::ONE_HUNDRED };
+    let pct = if price.is_zero() {
+        Decimal::ZERO
+    } else {
+        delta / price * Decimal::ONE_HUNDRED
+    };
     let class = if pct >= t.great_deal {
         DealClass::GreatDeal
     } else if pct >= t.good_deal {
@@ -283,5 +321,9 @@ pub fn classify(price: Decimal, adjusted: Decimal, t: &Thresholds) -> Deal {
     } else {
         DealClass::Neutral
     };
-    Deal { class, delta, delta_pct: round_half_up(pct, 2) }
+    Deal {
+        class,
+        delta,
+        delta_pct: round_half_up(pct, 2),
+    }
 }

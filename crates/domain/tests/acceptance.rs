@@ -19,9 +19,19 @@ fn every_acceptance_case_passes() {
     let failed: Vec<String> = reports
         .iter()
         .filter(|r| !r.passed)
-        .map(|r| format!("{} [{}]: expected {}, got {}", r.id, r.category, r.expected, r.actual))
+        .map(|r| {
+            format!(
+                "{} [{}]: expected {}, got {}",
+                r.id, r.category, r.expected, r.actual
+            )
+        })
         .collect();
-    assert!(failed.is_empty(), "{} failing cases:\n{}", failed.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} failing cases:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
 }
 
 #[test]

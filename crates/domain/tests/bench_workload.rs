@@ -14,25 +14,49 @@ fn generator_reproduces_the_sample_contexts() {
     let samples = w["sample_contexts"].as_array().unwrap();
     let listings = workload::generate(&w, samples.len());
     let registry = FieldRegistry::new(workload::custom_keys());
-    for (sample, listing) in samples.iter().zip(&listings) {
+    for (n, (sample, listing)) in samples.iter().zip(&listings).enumerate() {
+        let id = n + 1;
         let mut ctx = Context::new();
         listing.fill(&mut ctx);
         let read = |p: &str| ctx.get(&registry.resolve(p).unwrap()).to_json();
-        for key in ["title", "price_usd", "condition", "ram_gb", "primary_storage_gb", "os_license", "ram_type", "ram_speed_mhz", "primary_storage_medium", "secondary_storage_gb", "device_model"] {
+        for key in [
+            "title",
+            "price_usd",
+            "condition",
+            "ram_gb",
+            "primary_storage_gb",
+            "os_license",
+            "ram_type",
+            "ram_speed_mhz",
+            "primary_storage_medium",
+            "secondary_storage_gb",
+            "device_model",
+        ] {
             let expected = sample.get(key).cloned().unwrap_or(serde_json::Value::Null);
             assert!(
                 domain::acceptance::json_matches(&read(key), &expected, 0.0),
                 "listing {} {key}: {} vs {expected}",
-                listing.id,
+                id,
                 read(key)
             );
         }
-        for path in ["cpu.name", "cpu.cpu_mark_multi", "gpu.gpu_mark", "ram_spec.label", "storage.primary.label", "storage.secondary.capacity_gb", "custom.usb_port_count"] {
+        for path in [
+            "cpu.name",
+            "cpu.cpu_mark_multi",
+            "gpu.gpu_mark",
+            "ram_spec.label",
+            "storage.primary.label",
+            "storage.secondary.capacity_gb",
+            "custom.usb_port_count",
+        ] {
             let mut v = &sample[path.split('.').next().unwrap()];
             for part in path.split('.').skip(1) {
                 v = &v[part];
             }
-            assert!(domain::acceptance::json_matches(&read(path), v, 0.0), "listing {} {path}", listing.id);
+            assert!(
+                domain::acceptance::json_matches(&read(path), v, 0.0),
+                "listing {id} {path}"
+            );
         }
     }
 }
@@ -50,13 +74,13 @@ fn converted_ruleset_validates_and_values_every_listing_without_errors() {
     let plan = Plan::compile(&[spec], &registry);
     assert_eq!(plan.rule_count(), 42);
     let mut ctx = Context::new();
-    for l in workload::generate(&w, 1000) {
+    for (id, l) in workload::generate(&w, 1000).iter().enumerate() {
         l.fill(&mut ctx);
         let out = plan.evaluate(&ctx, l.price, &ListingOverride::default());
         let twice = plan.evaluate(&ctx, l.price, &ListingOverride::default());
         assert_eq!(out.adjusted_price, twice.adjusted_price);
-        assert!(out.rules.iter().all(|r| r.error.is_none()), "listing {}", l.id);
+        assert!(out.rules.iter().all(|r| r.error.is_none()), "listing {id}");
         let errors: Vec<_> = out.actions.iter().filter_map(|a| a.error.clone()).collect();
-        assert!(errors.is_empty(), "listing {}: {errors:?}", l.id);
+        assert!(errors.is_empty(), "listing {id}: {errors:?}");
     }
 }

@@ -130,10 +130,10 @@ impl Modifiers {
             }
             _ => {}
         }
-        if let (Some(lo), Some(hi)) = (m.min_usd, m.max_usd) {
-            if lo > hi {
-                return Err(bad("min_usd", "min_usd must not exceed max_usd"));
-            }
+        if let (Some(lo), Some(hi)) = (m.min_usd, m.max_usd)
+            && lo > hi
+        {
+            return Err(bad("min_usd", "min_usd must not exceed max_usd"));
         }
         Ok(m)
     }
@@ -146,23 +146,20 @@ impl Modifiers {
         age_years: Option<Decimal>,
         manufacturer: Option<&str>,
     ) -> Decimal {
-        if let Some(i) =
-            condition.and_then(|c| CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k)))
-        {
-            if let Some(f) = self.condition[i] {
-                x *= f;
-            }
+        let condition_index =
+            condition.and_then(|c| CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k)));
+        if let Some(f) = condition_index.and_then(|i| self.condition[i]) {
+            x *= f;
         }
         if let Some((rate, max)) = self.age_curve {
             let age = age_years.unwrap_or_default();
             x *= Decimal::ONE - (age * rate).min(max);
         }
-        if !self.brands.is_empty() {
-            if let Some(brand) = manufacturer.map(|m| m.trim().to_lowercase()) {
-                if let Some((_, f)) = self.brands.iter().find(|(b, _)| *b == brand) {
-                    x *= *f;
-                }
-            }
+        if !self.brands.is_empty()
+            && let Some(brand) = manufacturer.map(|m| m.trim().to_lowercase())
+            && let Some((_, f)) = self.brands.iter().find(|(b, _)| *b == brand)
+        {
+            x *= *f;
         }
         if let Some(lo) = self.min_usd {
             x = x.max(lo);

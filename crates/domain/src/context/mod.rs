@@ -24,7 +24,11 @@ static EMPTY_MAP: ValueMap = ValueMap::new();
 /// A row of nulls for `root` (ports: every count 0).
 fn empty_row(root: Root) -> Row {
     let len = block(root).map_or(0, |b| b.names.len());
-    let fill = if root == Root::Ports { Value::Num(0.0) } else { Value::Null };
+    let fill = if root == Root::Ports {
+        Value::Num(0.0)
+    } else {
+        Value::Null
+    };
     vec![fill; len].into()
 }
 
@@ -54,13 +58,20 @@ impl Default for Context {
 
 /// The row index of a nullable root (its position in `BLOCKS` minus the listing block).
 fn row_index(root: Root) -> Option<usize> {
-    BLOCKS.iter().position(|b| b.root == root).and_then(|i| i.checked_sub(1))
+    BLOCKS
+        .iter()
+        .position(|b| b.root == root)
+        .and_then(|i| i.checked_sub(1))
 }
 
 impl Context {
     /// An empty context: every field null, no CPU/GPU/spec/profiles/ports, no custom values.
     pub fn new() -> Self {
-        Self { listing: vec![Value::Null; LISTING_LEN], rows: Default::default(), custom: None }
+        Self {
+            listing: vec![Value::Null; LISTING_LEN],
+            rows: Default::default(),
+            custom: None,
+        }
     }
 
     /// Resets to the empty context, keeping the allocation (for reuse across listings).
@@ -93,7 +104,8 @@ impl Context {
             return;
         }
         let (row, offset) = ROW_OF_SLOT[s];
-        let r = self.rows[row as usize].get_or_insert_with(|| empty_row(BLOCKS[row as usize + 1].root));
+        let r =
+            self.rows[row as usize].get_or_insert_with(|| empty_row(BLOCKS[row as usize + 1].root));
         match Arc::get_mut(r) {
             Some(fields) => fields[offset as usize] = value,
             None => {
@@ -259,8 +271,14 @@ impl Context {
 
     /// Iterates `(root, field name, value)` over every present root's core fields.
     pub fn fields(&self) -> impl Iterator<Item = (Root, &'static str, &Value)> {
-        BLOCKS.iter().filter(|b| self.is_present(b.root)).flat_map(move |b| {
-            b.names.iter().enumerate().map(move |(i, n)| (b.root, *n, self.slot(b.start + i as Slot)))
-        })
+        BLOCKS
+            .iter()
+            .filter(|b| self.is_present(b.root))
+            .flat_map(move |b| {
+                b.names
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, n)| (b.root, *n, self.slot(b.start + i as Slot)))
+            })
     }
 }

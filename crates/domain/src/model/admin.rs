@@ -147,7 +147,3 @@ pub struct RecalculationJob {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
-
-
-
-

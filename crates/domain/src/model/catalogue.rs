@@ -192,7 +192,11 @@ impl StorageProfileData {
     /// Medium, interface, form factor, capacity, tier joined by `|` (NULL as empty); text
     /// dims compare case-insensitively.
     pub fn dims_key(&self) -> String {
-        let s = |v: &Option<String>| v.as_deref().map(|t| t.trim().to_lowercase()).unwrap_or_default();
+        let s = |v: &Option<String>| {
+            v.as_deref()
+                .map(|t| t.trim().to_lowercase())
+                .unwrap_or_default()
+        };
         [
             self.medium.as_str().to_owned(),
             s(&self.interface),

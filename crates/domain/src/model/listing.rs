@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use super::{JobId, ComponentType, Condition, DealClass, ListingStatus, Record, ValuationCause};
+use super::{ComponentType, Condition, DealClass, JobId, ListingStatus, Record, ValuationCause};
 
 /// Writable fields of a listing (declared facts and links; outputs are [`ListingValuation`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -106,7 +106,10 @@ pub struct WarningBreakdown {
 impl Breakdown {
     /// True when both describe the same valuation (everything but `evaluated_at`).
     pub fn same_valuation(&self, other: &Breakdown) -> bool {
-        Breakdown { evaluated_at: other.evaluated_at, ..self.clone() } == *other
+        Breakdown {
+            evaluated_at: other.evaluated_at,
+            ..self.clone()
+        } == *other
     }
 }
 

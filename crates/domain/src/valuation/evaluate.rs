@@ -128,7 +128,9 @@ impl Plan {
     ) {
         out.reset(list_price);
         let mut running = list_price;
-        let pinned = over.ruleset_id.map(|id| (id, self.rulesets.iter().position(|r| r.id == id)));
+        let pinned = over
+            .ruleset_id
+            .map(|id| (id, self.rulesets.iter().position(|r| r.id == id)));
         match pinned {
             Some((_, Some(i))) if self.rulesets[i].is_active => {
                 out.mode = Mode::Static;
@@ -143,7 +145,10 @@ impl Plan {
                     });
                 }
                 for (i, r) in self.rulesets.iter().enumerate() {
-                    if r.is_active && !over.disabled_ruleset_ids.contains(&r.id) && selected(r, ctx, out) {
+                    if r.is_active
+                        && !over.disabled_ruleset_ids.contains(&r.id)
+                        && selected(r, ctx, out)
+                    {
                         evaluate_ruleset(self, i, ctx, &mut running, out);
                     }
                 }
@@ -177,7 +182,13 @@ fn selected(r: &PlannedRuleset, ctx: &Context, out: &mut Outcome) -> bool {
     }
 }
 
-fn evaluate_ruleset(plan: &Plan, index: usize, ctx: &Context, running: &mut Decimal, out: &mut Outcome) {
+fn evaluate_ruleset(
+    plan: &Plan,
+    index: usize,
+    ctx: &Context,
+    running: &mut Decimal,
+    out: &mut Outcome,
+) {
     let ruleset = &plan.rulesets[index];
     let first_rule = out.rules.len();
     let price_before = *running;
@@ -205,15 +216,26 @@ fn evaluate_ruleset(plan: &Plan, index: usize, ctx: &Context, running: &mut Deci
         });
     }
     let adjustment = *running - price_before;
-    out.rulesets.push(RulesetOutcome { plan_index: index, adjustment, rules: first_rule..out.rules.len() });
+    out.rulesets.push(RulesetOutcome {
+        plan_index: index,
+        adjustment,
+        rules: first_rule..out.rules.len(),
+    });
 }
 
 /// Runs a matched rule's actions; every multiplier sees the running price at the rule's start.
-fn run_actions(rule: &PlannedRule, ctx: &Context, start_price: Decimal, out: &mut Outcome) -> Decimal {
+fn run_actions(
+    rule: &PlannedRule,
+    ctx: &Context,
+    start_price: Decimal,
+    out: &mut Outcome,
+) -> Decimal {
     let mut sum = Decimal::ZERO;
     for a in &rule.actions {
         let r = match &a.compiled {
-            Ok(action) => action.eval(ctx, start_price).map_err(|e| (e.kind, e.message)),
+            Ok(action) => action
+                .eval(ctx, start_price)
+                .map_err(|e| (e.kind, e.message)),
             Err(e) => Err((e.kind, e.message.clone())),
         };
         let (contribution, error) = match r {
@@ -225,7 +247,10 @@ fn run_actions(rule: &PlannedRule, ctx: &Context, start_price: Decimal, out: &mu
         } else if !contribution.is_zero() {
             sum += contribution;
         }
-        out.actions.push(ActionOutcome { contribution, error });
+        out.actions.push(ActionOutcome {
+            contribution,
+            error,
+        });
     }
     sum
 }

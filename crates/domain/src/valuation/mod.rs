@@ -18,4 +18,4 @@ pub use breakdown::{
 pub use evaluate::{ActionOutcome, Mode, Outcome, RuleOutcome, RulesetOutcome, Warning};
 pub use plan::{Layer, Plan};
 pub use spec::{GroupSpec, ListingOverride, RuleSpec, RulesetSpec};
-pub use validate::{validate_rule, validate_ruleset_conditions, CompiledRule};
+pub use validate::{CompiledRule, validate_rule, validate_ruleset_conditions};

@@ -76,7 +76,10 @@ impl Plan {
     pub fn compile(rulesets: &[RulesetSpec], registry: &FieldRegistry) -> Plan {
         let mut specs: Vec<&RulesetSpec> = rulesets.iter().collect();
         specs.sort_by_key(|r| (r.priority, r.created_at, r.id));
-        let rulesets = specs.into_iter().map(|r| plan_ruleset(r, registry)).collect();
+        let rulesets = specs
+            .into_iter()
+            .map(|r| plan_ruleset(r, registry))
+            .collect();
         Plan { rulesets }
     }
 
@@ -92,7 +95,11 @@ impl Plan {
 }
 
 fn layer(r: &RulesetSpec) -> Layer {
-    let baseline = r.metadata.get("system_baseline").and_then(Json::as_bool).unwrap_or(false);
+    let baseline = r
+        .metadata
+        .get("system_baseline")
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
     if baseline || r.priority <= 5 {
         Layer::Baseline
     } else if r.priority <= 10 {
@@ -108,12 +115,21 @@ fn plan_ruleset(r: &RulesetSpec, registry: &FieldRegistry) -> PlannedRuleset {
         for rule in g.rules.iter().filter(|rule| rule.is_active) {
             let condition = match &rule.conditions {
                 None => Ok(Condition::always()),
-                Some(tree) => Condition::compile(tree, registry).map_err(|e| e.within("conditions")),
+                Some(tree) => {
+                    Condition::compile(tree, registry).map_err(|e| e.within("conditions"))
+                }
             };
             let (condition, actions) = match rule.actions.as_array() {
-                Some(list) => (condition, list.iter().map(|a| plan_action(a, registry)).collect()),
+                Some(list) => (
+                    condition,
+                    list.iter().map(|a| plan_action(a, registry)).collect(),
+                ),
                 None => (
-                    Err(DomainError::new(ErrorKind::InvalidValue, "actions", "actions must be a list")),
+                    Err(DomainError::new(
+                        ErrorKind::InvalidValue,
+                        "actions",
+                        "actions must be a list",
+                    )),
                     Vec::new(),
                 ),
             };
@@ -145,7 +161,11 @@ fn plan_ruleset(r: &RulesetSpec, registry: &FieldRegistry) -> PlannedRuleset {
 
 fn plan_action(a: &Json, registry: &FieldRegistry) -> PlannedAction {
     PlannedAction {
-        type_name: a.get("type").and_then(Json::as_str).unwrap_or_default().to_owned(),
+        type_name: a
+            .get("type")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned(),
         metric: a.get("metric").and_then(Json::as_str).map(str::to_owned),
         value: a.get("value").and_then(crate::action::decimal),
         compiled: Action::compile(a, registry),

@@ -29,13 +29,20 @@ pub fn validate_rule(
 ) -> Result<CompiledRule, DomainError> {
     let condition = validate_ruleset_conditions(conditions, registry)?;
     let Some(list) = actions.as_array() else {
-        return Err(DomainError::new(ErrorKind::InvalidValue, "actions", "actions must be a list"));
+        return Err(DomainError::new(
+            ErrorKind::InvalidValue,
+            "actions",
+            "actions must be a list",
+        ));
     };
     if list.is_empty() || list.len() > MAX_ACTIONS {
         return Err(DomainError::new(
             ErrorKind::InvalidValue,
             "actions",
-            format!("a rule needs 1 to {MAX_ACTIONS} actions, not {}", list.len()),
+            format!(
+                "a rule needs 1 to {MAX_ACTIONS} actions, not {}",
+                list.len()
+            ),
         ));
     }
     let actions = list
@@ -69,15 +76,25 @@ mod tests {
             {"field": "ram_gb", "operator": "gte", "value": 8},
             {"field": "ram_gb", "operator": "between", "value": 3}
         ]});
-        let e = validate_rule(Some(&tree), &json!([{"type": "fixed_value", "value": 1}]), &r)
-            .unwrap_err();
-        assert_eq!((e.kind, e.path.as_str()), (ErrorKind::InvalidValue, "conditions.conditions[1].value"));
+        let e = validate_rule(
+            Some(&tree),
+            &json!([{"type": "fixed_value", "value": 1}]),
+            &r,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.path.as_str()),
+            (ErrorKind::InvalidValue, "conditions.conditions[1].value")
+        );
         let actions = json!([{"type": "fixed_value", "value": 1},
             {"type": "fixed_value", "value": 1, "modifiers": {"age_curve": {"rate_per_year": -1}}}]);
         let e = validate_rule(None, &actions, &r).unwrap_err();
         assert_eq!(
             (e.kind, e.path.as_str()),
-            (ErrorKind::InvalidModifier, "actions[1].modifiers.age_curve.rate_per_year")
+            (
+                ErrorKind::InvalidModifier,
+                "actions[1].modifiers.age_curve.rate_per_year"
+            )
         );
         let e = validate_rule(None, &json!([]), &r).unwrap_err();
         assert_eq!(e.path, "actions");
