@@ -34,8 +34,20 @@ check-cases file="crates/domain/tests/data/engine-cases.json":
     cargo run --release -p app -- check-cases {{file}}
 
 # All benchmarks.
-bench: bench-engine
+bench: bench-engine bench-store
 
 # Engine throughput on the shared workload (1k/10k/100k listings) and peak RSS at 100k.
 bench-engine:
     cargo bench -p domain --bench engine
+
+# Store throughput on PostgreSQL (and SQLite): bulk valuation writes of 100k listings, keyset page latency.
+bench-store:
+    cargo bench -p store --bench store
+
+# Apply (or `down`/`status`) database migrations on DATABASE_URL (default: data/dealbrain.db).
+migrate action="up":
+    cargo run -p app -- migrate {{action}}
+
+# Load the sample data idempotently (N generated listings).
+seed listings="500":
+    cargo run -p app -- seed --listings {{listings}}

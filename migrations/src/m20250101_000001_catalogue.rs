@@ -8,13 +8,28 @@ use crate::sql::{TS, check_in, drop_tables, run};
 pub struct Migration;
 
 const PORT_TYPES: &[&str] = &[
-    "usb_a", "usb_c", "thunderbolt", "hdmi", "displayport", "rj45_1g", "rj45_2_5g", "rj45_10g",
-    "audio", "sdxc", "pcie_x16", "pcie_x8", "m2_slot", "sata_bay", "other",
+    "usb_a",
+    "usb_c",
+    "thunderbolt",
+    "hdmi",
+    "displayport",
+    "rj45_1g",
+    "rj45_2_5g",
+    "rj45_10g",
+    "audio",
+    "sdxc",
+    "pcie_x16",
+    "pcie_x8",
+    "m2_slot",
+    "sata_bay",
+    "other",
 ];
 const RAM_GENERATIONS: &[&str] = &[
     "ddr3", "ddr4", "ddr5", "lpddr4", "lpddr4x", "lpddr5", "lpddr5x", "hbm2", "hbm3", "unknown",
 ];
-const STORAGE_MEDIA: &[&str] = &["nvme", "sata_ssd", "hdd", "hybrid", "emmc", "ufs", "unknown"];
+const STORAGE_MEDIA: &[&str] = &[
+    "nvme", "sata_ssd", "hdd", "hybrid", "emmc", "ufs", "unknown",
+];
 
 fn script() -> String {
     format!(
@@ -119,7 +134,14 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         drop_tables(
             manager,
-            &["storage_profiles", "ram_specs", "ports", "ports_profiles", "gpus", "cpus"],
+            &[
+                "storage_profiles",
+                "ram_specs",
+                "ports",
+                "ports_profiles",
+                "gpus",
+                "cpus",
+            ],
         )
         .await
     }

@@ -9,9 +9,18 @@ use crate::sql::{TS, check_in, drop_tables, run};
 pub struct Migration;
 
 const AUDIT_ACTIONS: &[&str] = &[
-    "ruleset_created", "ruleset_updated", "ruleset_deleted", "group_created", "group_updated",
-    "group_deleted", "rule_created", "rule_updated", "rule_deleted", "package_installed",
-    "baseline_instantiated", "baseline_adopted",
+    "ruleset_created",
+    "ruleset_updated",
+    "ruleset_deleted",
+    "group_created",
+    "group_updated",
+    "group_deleted",
+    "rule_created",
+    "rule_updated",
+    "rule_deleted",
+    "package_installed",
+    "baseline_instantiated",
+    "baseline_adopted",
 ];
 
 fn script() -> String {
@@ -97,7 +106,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(manager, &["rule_audit", "rule_versions", "rules", "rule_groups", "rulesets"])
-            .await
+        drop_tables(
+            manager,
+            &[
+                "rule_audit",
+                "rule_versions",
+                "rules",
+                "rule_groups",
+                "rulesets",
+            ],
+        )
+        .await
     }
 }

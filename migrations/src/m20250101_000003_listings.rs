@@ -11,7 +11,12 @@ pub struct Migration;
 const CONDITIONS: &[&str] = &["new", "refurb", "used"];
 const STATUSES: &[&str] = &["active", "pending", "archived"];
 const DEAL_CLASSES: &[&str] = &[
-    "great_deal", "good_deal", "light_saving", "neutral", "light_premium", "premium",
+    "great_deal",
+    "good_deal",
+    "light_saving",
+    "neutral",
+    "light_premium",
+    "premium",
 ];
 const COMPONENT_TYPES: &[&str] = &["ram", "ssd", "hdd", "os_license", "wifi", "gpu", "misc"];
 
@@ -24,7 +29,10 @@ const SORT_INDEXES: &[(&str, &str)] = &[
     ("dpm_multi", "{NUM:dollar_per_cpu_mark_multi}"),
     ("dpm_multi_adj", "{NUM:dollar_per_cpu_mark_multi_adjusted}"),
     ("dpm_single", "{NUM:dollar_per_cpu_mark_single}"),
-    ("dpm_single_adj", "{NUM:dollar_per_cpu_mark_single_adjusted}"),
+    (
+        "dpm_single_adj",
+        "{NUM:dollar_per_cpu_mark_single_adjusted}",
+    ),
     ("score", "{NUM:score_composite}"),
     ("ppw", "{NUM:perf_per_watt}"),
     ("created", "created_at"),
@@ -138,7 +146,9 @@ CREATE INDEX ix_listing_scores_profile_score ON listing_scores (profile_id, {{NU
         component_check = check_in("component_type", COMPONENT_TYPES),
     );
     for (name, expr) in SORT_INDEXES {
-        s.push_str(&format!(";\nCREATE INDEX ix_listings_{name} ON listings ({expr}, id)"));
+        s.push_str(&format!(
+            ";\nCREATE INDEX ix_listings_{name} ON listings ({expr}, id)"
+        ));
     }
     s
 }

@@ -8,7 +8,15 @@ use crate::sql::{TS, check_in, drop_tables, run};
 pub struct Migration;
 
 const ENTITIES: &[&str] = &["listing", "cpu", "gpu", "ports_profile"];
-const TYPES: &[&str] = &["string", "text", "number", "boolean", "enum", "multi_select", "json"];
+const TYPES: &[&str] = &[
+    "string",
+    "text",
+    "number",
+    "boolean",
+    "enum",
+    "multi_select",
+    "json",
+];
 
 fn script() -> String {
     format!(
@@ -71,7 +79,11 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         drop_tables(
             manager,
-            &["custom_field_attribute_history", "custom_field_audit", "custom_field_definitions"],
+            &[
+                "custom_field_attribute_history",
+                "custom_field_audit",
+                "custom_field_definitions",
+            ],
         )
         .await
     }

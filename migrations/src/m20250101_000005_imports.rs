@@ -8,7 +8,13 @@ use crate::sql::{TS, check_in, drop_tables, run};
 pub struct Migration;
 
 const STATUSES: &[&str] = &[
-    "mapping_required", "ready", "committing", "completed", "failed", "cancelled", "expired",
+    "mapping_required",
+    "ready",
+    "committing",
+    "completed",
+    "failed",
+    "cancelled",
+    "expired",
 ];
 
 fn script() -> String {

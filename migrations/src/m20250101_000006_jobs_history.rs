@@ -8,14 +8,35 @@ use crate::sql::{check_in, drop_tables, run};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const JOB_STATUSES: &[&str] = &["queued", "running", "succeeded", "failed", "cancelled", "coalesced"];
+const JOB_STATUSES: &[&str] = &[
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "coalesced",
+];
 const CAUSES: &[&str] = &[
-    "listing_created", "listing_edit", "rule_change", "ruleset_change", "cpu_change",
-    "gpu_change", "catalog_change", "custom_field_change", "import", "baseline",
-    "package_install", "manual",
+    "listing_created",
+    "listing_edit",
+    "rule_change",
+    "ruleset_change",
+    "cpu_change",
+    "gpu_change",
+    "catalog_change",
+    "custom_field_change",
+    "import",
+    "baseline",
+    "package_install",
+    "manual",
 ];
 const DEAL_CLASSES: &[&str] = &[
-    "great_deal", "good_deal", "light_saving", "neutral", "light_premium", "premium",
+    "great_deal",
+    "good_deal",
+    "light_saving",
+    "neutral",
+    "light_premium",
+    "premium",
 ];
 
 fn script() -> String {
@@ -70,6 +91,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(manager, &["listing_valuation_history", "recalculation_jobs"]).await
+        drop_tables(
+            manager,
+            &["listing_valuation_history", "recalculation_jobs"],
+        )
+        .await
     }
 }

@@ -4,6 +4,8 @@
 //! Layout: `main.rs` (CLI definition and dispatch), one module per subcommand.
 
 mod check_cases;
+mod migrate;
+mod seed;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,12 +28,29 @@ enum Command {
         /// Path to a JSON file of engine cases.
         file: PathBuf,
     },
+    /// Applies (`up`, default), rolls back (`down`) or lists (`status`) database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<migrate::Action>,
+        #[command(flatten)]
+        db: migrate::DbArgs,
+    },
+    /// Loads the sample catalogue, profiles, rules and generated listings (idempotent).
+    Seed {
+        /// How many sample listings to generate.
+        #[arg(long, default_value_t = store::seed::DEFAULT_LISTINGS)]
+        listings: usize,
+        #[command(flatten)]
+        db: migrate::DbArgs,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::CheckCases { file } => check_cases::run(&file),
+        Command::Migrate { action, db } => migrate::run(action.unwrap_or_default(), &db),
+        Command::Seed { listings, db } => seed::run(listings, &db),
     };
     match result {
         Ok(code) => code,

@@ -108,7 +108,11 @@ pub(crate) struct Sql {
 
 impl Sql {
     pub(crate) fn new(backend: DbBackend) -> Self {
-        Self { backend, text: String::with_capacity(256), values: Vec::new() }
+        Self {
+            backend,
+            text: String::with_capacity(256),
+            values: Vec::new(),
+        }
     }
 
     /// Appends SQL text.

@@ -24,7 +24,11 @@ pub enum StoreError {
     NotFound { entity: &'static str, id: String },
     /// The entity cannot be deleted while other rows reference it.
     #[error("{entity} {id} is in use by {by}")]
-    InUse { entity: &'static str, id: String, by: String },
+    InUse {
+        entity: &'static str,
+        id: String,
+        by: String,
+    },
     /// A value breaks a schema rule (CHECK, NOT NULL, range) or a store precondition.
     #[error("invalid {field}: {message}")]
     Validation { field: String, message: String },
@@ -56,11 +60,17 @@ impl StoreError {
     }
 
     pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        StoreError::NotFound { entity, id: id.to_string() }
+        StoreError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 
     pub(crate) fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        StoreError::Validation { field: field.into(), message: message.into() }
+        StoreError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -87,7 +97,9 @@ pub(crate) fn violation(e: &DbErr) -> Option<Violation> {
     let message = db.message();
     match code.as_str() {
         // PostgreSQL names the constraint; ours are `ux_<table>_<columns>`.
-        "23505" => Some(Violation::Unique(unique_field(db.constraint().unwrap_or_default()))),
+        "23505" => Some(Violation::Unique(unique_field(
+            db.constraint().unwrap_or_default(),
+        ))),
         "23503" => Some(Violation::ForeignKey),
         "23514" => Some(Violation::Check),
         "23502" => Some(Violation::NotNull),
@@ -149,16 +161,27 @@ pub(crate) struct ErrCtx {
 
 impl ErrCtx {
     pub(crate) fn write(entity: &'static str) -> Self {
-        Self { entity, id: String::new(), delete: false }
+        Self {
+            entity,
+            id: String::new(),
+            delete: false,
+        }
     }
 
     pub(crate) fn delete(entity: &'static str, id: impl ToString) -> Self {
-        Self { entity, id: id.to_string(), delete: true }
+        Self {
+            entity,
+            id: id.to_string(),
+            delete: true,
+        }
     }
 
     pub(crate) fn map(&self, e: DbErr) -> StoreError {
         match violation(&e) {
-            Some(Violation::Unique(field)) => StoreError::Conflict { entity: self.entity, field },
+            Some(Violation::Unique(field)) => StoreError::Conflict {
+                entity: self.entity,
+                field,
+            },
             Some(Violation::ForeignKey) if self.delete => StoreError::InUse {
                 entity: self.entity,
                 id: self.id.clone(),
@@ -168,8 +191,12 @@ impl ErrCtx {
                 entity: "referenced row",
                 id: format!("of {}", self.entity),
             },
-            Some(Violation::Check) => StoreError::validation(self.entity, "a value is out of range"),
-            Some(Violation::NotNull) => StoreError::validation(self.entity, "a required value is missing"),
+            Some(Violation::Check) => {
+                StoreError::validation(self.entity, "a value is out of range")
+            }
+            Some(Violation::NotNull) => {
+                StoreError::validation(self.entity, "a required value is missing")
+            }
             Some(Violation::Range) => StoreError::validation(self.entity, "a value is too large"),
             None => StoreError::internal(e),
         }

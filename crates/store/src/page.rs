@@ -26,7 +26,10 @@ impl PageRequest {
 
     /// `first` items after `cursor`.
     pub fn after(first: u64, cursor: impl Into<String>) -> Self {
-        Self { first, after: Some(cursor.into()) }
+        Self {
+            first,
+            after: Some(cursor.into()),
+        }
     }
 
     pub(crate) fn limit(&self) -> u64 {
@@ -67,15 +70,17 @@ impl Cursor {
 
     pub(crate) fn decode(text: &str, sort: &str) -> Result<Cursor> {
         let bad = || StoreError::validation("after", "not a cursor of this list");
-        if text.len() % 2 != 0 || text.len() > 4096 {
+        if !text.len().is_multiple_of(2) || text.len() > 4096 {
             return Err(bad());
         }
         let bytes: Option<Vec<u8>> = (0..text.len())
             .step_by(2)
-            .map(|i| text.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .map(|i| {
+                text.get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
             .collect();
-        let cursor: Cursor =
-            serde_json::from_slice(&bytes.ok_or_else(bad)?).map_err(|_| bad())?;
+        let cursor: Cursor = serde_json::from_slice(&bytes.ok_or_else(bad)?).map_err(|_| bad())?;
         if cursor.s != sort {
             return Err(bad());
         }
@@ -88,5 +93,9 @@ pub(crate) fn finish<T>(mut items: Vec<T>, limit: u64, cursor: impl Fn(&T) -> Cu
     let has_next = items.len() as u64 > limit;
     items.truncate(limit as usize);
     let cursors = items.iter().map(|i| cursor(i).encode()).collect();
-    Page { items, cursors, has_next }
+    Page {
+        items,
+        cursors,
+        has_next,
+    }
 }

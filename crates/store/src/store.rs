@@ -60,7 +60,9 @@ impl Store {
         } else {
             opts.statement_timeout(STATEMENT_TIMEOUT);
         }
-        let db = Database::connect(opts).await.map_err(StoreError::internal)?;
+        let db = Database::connect(opts)
+            .await
+            .map_err(StoreError::internal)?;
         let backend = db.get_database_backend();
         Ok(Store { db, backend })
     }
@@ -75,17 +77,23 @@ impl Store {
 
     /// Applies every pending migration.
     pub async fn migrate_up(&self) -> Result<()> {
-        Migrator::up(&self.db, None).await.map_err(StoreError::internal)
+        Migrator::up(&self.db, None)
+            .await
+            .map_err(StoreError::internal)
     }
 
     /// Rolls back the last `steps` migrations (all with `None`).
     pub async fn migrate_down(&self, steps: Option<u32>) -> Result<()> {
-        Migrator::down(&self.db, steps).await.map_err(StoreError::internal)
+        Migrator::down(&self.db, steps)
+            .await
+            .map_err(StoreError::internal)
     }
 
     /// Every migration and whether it is applied.
     pub async fn migration_status(&self) -> Result<Vec<MigrationState>> {
-        let list = Migrator::get_migration_with_status(&self.db).await.map_err(StoreError::internal)?;
+        let list = Migrator::get_migration_with_status(&self.db)
+            .await
+            .map_err(StoreError::internal)?;
         Ok(list
             .iter()
             .map(|m| MigrationState {

@@ -1,5 +1,7 @@
 //! Keyset paging: stable under inserts, every sort key, NULLs last, filters.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failing test panics
+
 mod common;
 
 use std::collections::HashSet;
@@ -27,7 +29,13 @@ async fn paging_is_stable_under_inserts(f: Fixture) {
     let mut originals = Vec::new();
     for i in 0..25 {
         // Duplicate prices so the id tiebreak matters.
-        let l = s.create_listing(&listing(&format!("Listing {i:02}"), &format!("{}.50", 100 + (i % 7) * 10))).await.unwrap();
+        let l = s
+            .create_listing(&listing(
+                &format!("Listing {i:02}"),
+                &format!("{}.50", 100 + (i % 7) * 10),
+            ))
+            .await
+            .unwrap();
         originals.push(l.id);
     }
     let sort = ListingSort::asc(ListingSortKey::Price);
@@ -39,8 +47,12 @@ async fn paging_is_stable_under_inserts(f: Fixture) {
         let page = s.list_listings(&filter, sort, &req).await.unwrap();
         seen.extend(page.items.iter().map(|l| (l.data.price_usd, l.id)));
         // Inserts before and after the cursor while we page.
-        s.create_listing(&listing(&format!("Cheap {round}"), "1.00")).await.unwrap();
-        s.create_listing(&listing(&format!("Dear {round}"), "9999.00")).await.unwrap();
+        s.create_listing(&listing(&format!("Cheap {round}"), "1.00"))
+            .await
+            .unwrap();
+        s.create_listing(&listing(&format!("Dear {round}"), "9999.00"))
+            .await
+            .unwrap();
         round += 1;
         match (page.has_next, page.end_cursor()) {
             (true, Some(c)) => req = PageRequest::after(6, c),
@@ -48,33 +60,63 @@ async fn paging_is_stable_under_inserts(f: Fixture) {
         }
     }
     let ids: Vec<i64> = seen.iter().map(|x| x.1).collect();
-    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "no duplicates");
-    assert!(originals.iter().all(|o| ids.contains(o)), "every original row seen once");
-    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "ordered by (price, id)");
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        ids.len(),
+        "no duplicates"
+    );
+    assert!(
+        originals.iter().all(|o| ids.contains(o)),
+        "every original row seen once"
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0] <= w[1]),
+        "ordered by (price, id)"
+    );
 }
 
 async fn sorts_nulls_last_and_descending(f: Fixture) {
     let s = &f.store;
     let mut ids = Vec::new();
     for i in 0..9 {
-        ids.push(s.create_listing(&listing(&format!("Box {i}"), "100")).await.unwrap().id);
+        ids.push(
+            s.create_listing(&listing(&format!("Box {i}"), "100"))
+                .await
+                .unwrap()
+                .id,
+        );
     }
     // Value 6 of 9; three stay unvalued (NULL adjusted price).
     let updates: Vec<ValuationUpdate> = ids[..6]
         .iter()
         .enumerate()
-        .map(|(i, id)| ValuationUpdate { listing_id: *id, valuation: valuation(&format!("{}", 50 + (i % 3) * 25)), cause: ValuationCause::Manual, job_id: None })
+        .map(|(i, id)| ValuationUpdate {
+            listing_id: *id,
+            valuation: valuation(&format!("{}", 50 + (i % 3) * 25)),
+            cause: ValuationCause::Manual,
+            job_id: None,
+        })
         .collect();
     s.bulk_update_valuations(&updates).await.unwrap();
     for descending in [false, true] {
-        let sort = ListingSort { key: ListingSortKey::AdjustedPrice, descending };
+        let sort = ListingSort {
+            key: ListingSortKey::AdjustedPrice,
+            descending,
+        };
         let got = walk(&f, &ListingFilter::default(), sort, 2).await;
         assert_eq!(got.len(), 9);
         assert_eq!(got.iter().collect::<HashSet<_>>().len(), 9);
         let tail: HashSet<i64> = got[6..].iter().copied().collect();
-        assert_eq!(tail, ids[6..].iter().copied().collect(), "NULLs last ({descending})");
+        assert_eq!(
+            tail,
+            ids[6..].iter().copied().collect(),
+            "NULLs last ({descending})"
+        );
         let all = s.listings_by_ids(&got).await.unwrap();
-        let prices: Vec<_> = got[..6].iter().map(|id| all[id].valuation.adjusted_price_usd).collect();
+        let prices: Vec<_> = got[..6]
+            .iter()
+            .map(|id| all[id].valuation.adjusted_price_usd)
+            .collect();
         let mut sorted = prices.clone();
         sorted.sort();
         if descending {
@@ -82,17 +124,59 @@ async fn sorts_nulls_last_and_descending(f: Fixture) {
         }
         assert_eq!(prices, sorted);
     }
-    for key in [ListingSortKey::Id, ListingSortKey::Title, ListingSortKey::CreatedAt, ListingSortKey::UpdatedAt, ListingSortKey::ScoreComposite, ListingSortKey::DollarPerMarkMultiAdjusted, ListingSortKey::PerfPerWatt] {
+    for key in [
+        ListingSortKey::Id,
+        ListingSortKey::Title,
+        ListingSortKey::CreatedAt,
+        ListingSortKey::UpdatedAt,
+        ListingSortKey::ScoreComposite,
+        ListingSortKey::DollarPerMarkMultiAdjusted,
+        ListingSortKey::PerfPerWatt,
+    ] {
         for descending in [false, true] {
-            let got = walk(&f, &ListingFilter::default(), ListingSort { key, descending }, 4).await;
-            assert_eq!(got.iter().collect::<HashSet<_>>().len(), 9, "{key:?} {descending}");
+            let got = walk(
+                &f,
+                &ListingFilter::default(),
+                ListingSort { key, descending },
+                4,
+            )
+            .await;
+            assert_eq!(
+                got.iter().collect::<HashSet<_>>().len(),
+                9,
+                "{key:?} {descending}"
+            );
         }
     }
-    let page = s.list_listings(&ListingFilter::default(), ListingSort::asc(ListingSortKey::Price), &PageRequest::first(2)).await.unwrap();
+    let page = s
+        .list_listings(
+            &ListingFilter::default(),
+            ListingSort::asc(ListingSortKey::Price),
+            &PageRequest::first(2),
+        )
+        .await
+        .unwrap();
     let wrong = PageRequest::after(2, page.end_cursor().unwrap());
-    let r = s.list_listings(&ListingFilter::default(), ListingSort::desc(ListingSortKey::Price), &wrong).await;
-    assert!(matches!(r, Err(StoreError::Validation { .. })), "cursor of another sort");
-    assert!(matches!(s.list_listings(&ListingFilter::default(), ListingSort::default(), &PageRequest::after(2, "zz")).await, Err(StoreError::Validation { .. })));
+    let r = s
+        .list_listings(
+            &ListingFilter::default(),
+            ListingSort::desc(ListingSortKey::Price),
+            &wrong,
+        )
+        .await;
+    assert!(
+        matches!(r, Err(StoreError::Validation { .. })),
+        "cursor of another sort"
+    );
+    assert!(matches!(
+        s.list_listings(
+            &ListingFilter::default(),
+            ListingSort::default(),
+            &PageRequest::after(2, "zz")
+        )
+        .await,
+        Err(StoreError::Validation { .. })
+    ));
 }
 
 async fn filters(f: Fixture) {
@@ -101,7 +185,13 @@ async fn filters(f: Fixture) {
     let mut amd = cpu("Ryzen 7 5700U", 16000);
     amd.manufacturer = "AMD".into();
     let amd = s.create_cpu(&amd).await.unwrap();
-    let mk = |title: &str, price: &str, cpu_id: i64, ff: &str, ram: i32, cond: Condition, attrs: serde_json::Value| {
+    let mk = |title: &str,
+              price: &str,
+              cpu_id: i64,
+              ff: &str,
+              ram: i32,
+              cond: Condition,
+              attrs: serde_json::Value| {
         let mut w = listing(title, price);
         w.data.cpu_id = Some(cpu_id);
         w.data.form_factor = Some(ff.into());
@@ -111,25 +201,150 @@ async fn filters(f: Fixture) {
         w.data.attributes = attrs;
         w
     };
-    let a = s.create_listing(&mk("HP ProDesk 100% working", "120", intel.id, "SFF", 8, Condition::Used, json!({"warranty": "1y"}))).await.unwrap();
-    let b = s.create_listing(&mk("HP ProDesk mini_pc", "220", amd.id, "Tiny", 16, Condition::Refurb, json!({"warranty": "2y", "bay": 2}))).await.unwrap();
-    let c = s.create_listing(&mk("HP EliteDesk 1000 working", "320", amd.id, "SFF", 32, Condition::New, json!({}))).await.unwrap();
+    let a = s
+        .create_listing(&mk(
+            "HP ProDesk 100% working",
+            "120",
+            intel.id,
+            "SFF",
+            8,
+            Condition::Used,
+            json!({"warranty": "1y"}),
+        ))
+        .await
+        .unwrap();
+    let b = s
+        .create_listing(&mk(
+            "HP ProDesk mini_pc",
+            "220",
+            amd.id,
+            "Tiny",
+            16,
+            Condition::Refurb,
+            json!({"warranty": "2y", "bay": 2}),
+        ))
+        .await
+        .unwrap();
+    let c = s
+        .create_listing(&mk(
+            "HP EliteDesk 1000 working",
+            "320",
+            amd.id,
+            "SFF",
+            32,
+            Condition::New,
+            json!({}),
+        ))
+        .await
+        .unwrap();
     let all = |f: ListingFilter| async move { walk_ids(s, f).await };
-    assert_eq!(all(ListingFilter { search: Some("100%".into()), ..Default::default() }).await, vec![a.id], "% is literal");
-    assert_eq!(all(ListingFilter { search: Some("i_p".into()), ..Default::default() }).await, vec![b.id], "_ is literal");
-    assert_eq!(all(ListingFilter { search: Some("PRODESK".into()), ..Default::default() }).await, vec![a.id, b.id]);
-    assert_eq!(all(ListingFilter { price_min: Some(dec("200")), price_max: Some(dec("320")), ..Default::default() }).await, vec![b.id, c.id]);
-    assert_eq!(all(ListingFilter { cpu_manufacturer: Some("amd".into()), ..Default::default() }).await, vec![b.id, c.id]);
-    assert_eq!(all(ListingFilter { form_factor: Some("SFF".into()), min_ram_gb: Some(16), ..Default::default() }).await, vec![c.id]);
-    assert_eq!(all(ListingFilter { conditions: vec![Condition::New, Condition::Used], ..Default::default() }).await, vec![a.id, c.id]);
-    assert_eq!(all(ListingFilter { cpu_ids: vec![intel.id], manufacturer: Some("HP".into()), ..Default::default() }).await, vec![a.id]);
-    assert_eq!(all(ListingFilter { custom: vec![("warranty".into(), json!("2y"))], ..Default::default() }).await, vec![b.id]);
-    assert_eq!(all(ListingFilter { custom: vec![("bay".into(), json!(2))], ..Default::default() }).await, vec![b.id]);
-    assert_eq!(all(ListingFilter { statuses: vec![ListingStatus::Archived], ..Default::default() }).await, Vec::<i64>::new());
+    assert_eq!(
+        all(ListingFilter {
+            search: Some("100%".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![a.id],
+        "% is literal"
+    );
+    assert_eq!(
+        all(ListingFilter {
+            search: Some("i_p".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![b.id],
+        "_ is literal"
+    );
+    assert_eq!(
+        all(ListingFilter {
+            search: Some("PRODESK".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![a.id, b.id]
+    );
+    assert_eq!(
+        all(ListingFilter {
+            price_min: Some(dec("200")),
+            price_max: Some(dec("320")),
+            ..Default::default()
+        })
+        .await,
+        vec![b.id, c.id]
+    );
+    assert_eq!(
+        all(ListingFilter {
+            cpu_manufacturer: Some("amd".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![b.id, c.id]
+    );
+    assert_eq!(
+        all(ListingFilter {
+            form_factor: Some("SFF".into()),
+            min_ram_gb: Some(16),
+            ..Default::default()
+        })
+        .await,
+        vec![c.id]
+    );
+    assert_eq!(
+        all(ListingFilter {
+            conditions: vec![Condition::New, Condition::Used],
+            ..Default::default()
+        })
+        .await,
+        vec![a.id, c.id]
+    );
+    assert_eq!(
+        all(ListingFilter {
+            cpu_ids: vec![intel.id],
+            manufacturer: Some("HP".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![a.id]
+    );
+    assert_eq!(
+        all(ListingFilter {
+            custom: vec![("warranty".into(), json!("2y"))],
+            ..Default::default()
+        })
+        .await,
+        vec![b.id]
+    );
+    assert_eq!(
+        all(ListingFilter {
+            custom: vec![("bay".into(), json!(2))],
+            ..Default::default()
+        })
+        .await,
+        vec![b.id]
+    );
+    assert_eq!(
+        all(ListingFilter {
+            statuses: vec![ListingStatus::Archived],
+            ..Default::default()
+        })
+        .await,
+        Vec::<i64>::new()
+    );
 }
 
 async fn walk_ids(s: &store::Store, f: ListingFilter) -> Vec<i64> {
-    s.list_listings(&f, ListingSort::default(), &PageRequest::first(100)).await.unwrap().items.iter().map(|l| l.id).collect()
+    s.list_listings(&f, ListingSort::default(), &PageRequest::first(100))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|l| l.id)
+        .collect()
 }
 
-both!(paging_is_stable_under_inserts, sorts_nulls_last_and_descending, filters);
+both!(
+    paging_is_stable_under_inserts,
+    sorts_nulls_last_and_descending,
+    filters
+);

@@ -1,38 +1,65 @@
 //! Batched valuation writes: exactly the changed rows, history only on price changes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failing test panics
+
 mod common;
 
 use common::{Fixture, dec, listing, valuation};
 use domain::model::*;
 
 fn upd(id: i64, v: ListingValuation) -> ValuationUpdate {
-    ValuationUpdate { listing_id: id, valuation: v, cause: ValuationCause::RuleChange, job_id: None }
+    ValuationUpdate {
+        listing_id: id,
+        valuation: v,
+        cause: ValuationCause::RuleChange,
+        job_id: None,
+    }
 }
 
 async fn bulk_writes_exactly_the_changed_rows(f: Fixture) {
     let s = &f.store;
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(s.create_listing(&listing(&format!("Unit {i}"), "200")).await.unwrap().id);
+        ids.push(
+            s.create_listing(&listing(&format!("Unit {i}"), "200"))
+                .await
+                .unwrap()
+                .id,
+        );
     }
     let first: Vec<_> = ids.iter().map(|id| upd(*id, valuation("180"))).collect();
     let out = s.bulk_update_valuations(&first).await.unwrap();
-    assert_eq!((out.changed, out.unchanged, out.history_rows), (5, 0, 5), "first valuation writes history");
+    assert_eq!(
+        (out.changed, out.unchanged, out.history_rows),
+        (5, 0, 5),
+        "first valuation writes history"
+    );
     let l = s.listing(ids[0]).await.unwrap().unwrap();
     assert_eq!(l.valuation.adjusted_price_usd, Some(dec("180.00")));
-    assert_eq!(l.valuation.dollar_per_cpu_mark_multi_adjusted, Some(dec("0.0123")));
+    assert_eq!(
+        l.valuation.dollar_per_cpu_mark_multi_adjusted,
+        Some(dec("0.0123"))
+    );
     assert_eq!(l.valuation.deal_class, Some(DealClass::Neutral));
     let stamp = l.updated_at;
 
     // Same values again (a new evaluatedAt/valued_at is not a change): nothing written.
-    let again: Vec<_> = ids.iter().map(|id| {
-        let mut v = valuation("180");
-        v.valuation_breakdown = Some(serde_json::json!({"adjustedPrice": "180", "evaluatedAt": "later"}));
-        upd(*id, v)
-    }).collect();
+    let again: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let mut v = valuation("180");
+            v.valuation_breakdown =
+                Some(serde_json::json!({"adjustedPrice": "180", "evaluatedAt": "later"}));
+            upd(*id, v)
+        })
+        .collect();
     let out = s.bulk_update_valuations(&again).await.unwrap();
     assert_eq!((out.changed, out.unchanged, out.history_rows), (0, 5, 0));
-    assert_eq!(s.listing(ids[0]).await.unwrap().unwrap().updated_at, stamp, "row untouched");
+    assert_eq!(
+        s.listing(ids[0]).await.unwrap().unwrap().updated_at,
+        stamp,
+        "row untouched"
+    );
 
     // Two adjusted prices change, one score changes (no price change → no history).
     let mut batch: Vec<_> = ids.iter().map(|id| upd(*id, valuation("180"))).collect();
@@ -41,11 +68,25 @@ async fn bulk_writes_exactly_the_changed_rows(f: Fixture) {
     batch[3].valuation.score_composite = Some(dec("42.5"));
     batch.push(upd(987_654, valuation("1")));
     let out = s.bulk_update_valuations(&batch).await.unwrap();
-    assert_eq!((out.changed, out.unchanged, out.missing, out.history_rows), (3, 2, 1, 2));
-    assert_eq!(s.listing(ids[3]).await.unwrap().unwrap().valuation.score_composite, Some(dec("42.5")));
+    assert_eq!(
+        (out.changed, out.unchanged, out.missing, out.history_rows),
+        (3, 2, 1, 2)
+    );
+    assert_eq!(
+        s.listing(ids[3])
+            .await
+            .unwrap()
+            .unwrap()
+            .valuation
+            .score_composite,
+        Some(dec("42.5"))
+    );
     assert_eq!(s.listing(ids[4]).await.unwrap().unwrap().updated_at, stamp);
     let h = s.valuation_history(ids[1], 10).await.unwrap();
-    assert_eq!(h.iter().map(|e| e.adjusted_price_usd).collect::<Vec<_>>(), vec![Some(dec("150")), Some(dec("180"))]);
+    assert_eq!(
+        h.iter().map(|e| e.adjusted_price_usd).collect::<Vec<_>>(),
+        vec![Some(dec("150")), Some(dec("180"))]
+    );
     assert_eq!(h[0].cause, ValuationCause::RuleChange);
     assert_eq!(s.valuation_history(ids[3], 10).await.unwrap().len(), 1);
 
@@ -53,14 +94,24 @@ async fn bulk_writes_exactly_the_changed_rows(f: Fixture) {
     let mut w = listing("Unit 0", "210");
     w.data.title = "Unit 0".into();
     s.update_listing(ids[0], &w).await.unwrap();
-    let out = s.bulk_update_valuations(&[upd(ids[0], valuation("180"))]).await.unwrap();
+    let out = s
+        .bulk_update_valuations(&[upd(ids[0], valuation("180"))])
+        .await
+        .unwrap();
     assert_eq!((out.changed, out.history_rows), (0, 1));
-    assert_eq!(s.valuation_history(ids[0], 10).await.unwrap()[0].price_usd, dec("210"));
+    assert_eq!(
+        s.valuation_history(ids[0], 10).await.unwrap()[0].price_usd,
+        dec("210")
+    );
 
     // Larger than one statement chunk, in one call.
     let mut many = Vec::new();
     for i in 0..1100 {
-        let id = s.create_listing(&listing(&format!("Bulk {i}"), "100")).await.unwrap().id;
+        let id = s
+            .create_listing(&listing(&format!("Bulk {i}"), "100"))
+            .await
+            .unwrap()
+            .id;
         many.push(upd(id, valuation("90")));
     }
     let out = s.bulk_update_valuations(&many).await.unwrap();

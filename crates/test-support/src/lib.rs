@@ -47,7 +47,12 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
         let url = format!("sqlite://{}?mode=rwc", path.display());
-        let db = TestDb { url, backend: Backend::Sqlite, sqlite_file: Some(path), pg: None };
+        let db = TestDb {
+            url,
+            backend: Backend::Sqlite,
+            sqlite_file: Some(path),
+            pg: None,
+        };
         db.migrate().await;
         db
     }
@@ -55,11 +60,13 @@ impl TestDb {
     /// A migrated PostgreSQL database, or `None` (with a notice) when the server is
     /// unreachable and services are not required.
     pub async fn postgres() -> Option<TestDb> {
-        let admin = std::env::var("DEALBRAIN_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG.to_owned());
+        let admin =
+            std::env::var("DEALBRAIN_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG.to_owned());
         let name = unique_name();
         let created = async {
             let conn = Database::connect(admin.as_str()).await?;
-            conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
             conn.close().await
         }
         .await;
@@ -72,14 +79,23 @@ impl TestDb {
             return None;
         }
         let url = replace_db_name(&admin, &name);
-        let db = TestDb { url, backend: Backend::Postgres, sqlite_file: None, pg: Some((admin, name)) };
+        let db = TestDb {
+            url,
+            backend: Backend::Postgres,
+            sqlite_file: None,
+            pg: Some((admin, name)),
+        };
         db.migrate().await;
         Some(db)
     }
 
     async fn migrate(&self) {
-        let conn = Database::connect(self.url.as_str()).await.unwrap_or_else(|e| panic!("connect {}: {e}", self.url));
-        Migrator::up(&conn, None).await.unwrap_or_else(|e| panic!("migrate {}: {e}", self.url));
+        let conn = Database::connect(self.url.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("connect {}: {e}", self.url));
+        Migrator::up(&conn, None)
+            .await
+            .unwrap_or_else(|e| panic!("migrate {}: {e}", self.url));
         let _ = conn.close().await;
     }
 }
@@ -111,12 +127,19 @@ impl Drop for TestDb {
         if let Some((admin, name)) = self.pg.take() {
             // Drop runs inside the test's runtime: use a thread with its own runtime.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
                     return;
                 };
                 rt.block_on(async {
                     if let Ok(conn) = Database::connect(admin.as_str()).await {
-                        let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = conn
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
                         let _ = conn.close().await;
                     }
                 });
@@ -128,7 +151,8 @@ impl Drop for TestDb {
 
 /// The Redis URL (`DEALBRAIN_TEST_REDIS_URL`) and a key prefix unique to this call.
 pub fn redis_namespace() -> (String, String) {
-    let url = std::env::var("DEALBRAIN_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS.to_owned());
+    let url =
+        std::env::var("DEALBRAIN_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS.to_owned());
     (url, format!("test:{}:", uuid::Uuid::new_v4().simple()))
 }
 
@@ -136,8 +160,17 @@ pub fn redis_namespace() -> (String, String) {
 mod tests {
     #[test]
     fn replaces_database_names() {
-        assert_eq!(super::replace_db_name("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::replace_db_name("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
-        assert_eq!(super::replace_db_name("postgres://u@h", "x"), "postgres://u@h/x");
+        assert_eq!(
+            super::replace_db_name("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
     }
 }

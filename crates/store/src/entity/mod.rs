@@ -10,8 +10,8 @@ pub(crate) mod custom_fields;
 pub(crate) mod listings;
 pub(crate) mod rules;
 
-pub(crate) use admin::{api_token, application_setting, import_session, import_session_audit};
 pub(crate) use admin::recalculation_job;
+pub(crate) use admin::{api_token, application_setting, import_session, import_session_audit};
 pub(crate) use catalogue::{cpu, gpu, port, ports_profile, ram_spec, storage_profile};
 pub(crate) use custom_fields::{attribute_history, custom_field, custom_field_audit};
 pub(crate) use listings::{listing, listing_component, listing_disabled_ruleset, listing_score};

@@ -1,7 +1,9 @@
 //! Settings, API tokens, import sessions and recalculation jobs.
 
 use chrono::{DateTime, Utc};
-use domain::model::{ApiRole, ApiToken, ImportAudit, ImportSession, JobStatus, RecalculationJob, Setting};
+use domain::model::{
+    ApiRole, ApiToken, ImportAudit, ImportSession, JobStatus, RecalculationJob, Setting,
+};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value as Json;
@@ -10,18 +12,22 @@ use uuid::Uuid;
 
 use super::parse_enum;
 use crate::dec::now;
-use crate::entity::{api_token, application_setting, import_session, import_session_audit};
 use crate::entity::recalculation_job;
+use crate::entity::{api_token, application_setting, import_session, import_session_audit};
 use crate::error::{ErrCtx, Result, StoreError};
 use crate::store::Store;
 
 /// SHA-256 of a token secret, lower-case hex: the only form a token is stored in.
 pub fn token_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn uuid(s: &str, field: &str) -> Result<Uuid> {
-    s.parse::<Uuid>().map_err(|_| StoreError::validation(field, "not a UUID"))
+    s.parse::<Uuid>()
+        .map_err(|_| StoreError::validation(field, "not a UUID"))
 }
 
 fn token_record(m: api_token::Model) -> Result<ApiToken> {
@@ -90,7 +96,9 @@ fn job_record(m: recalculation_job::Model) -> Result<RecalculationJob> {
 impl Store {
     /// One setting.
     pub async fn setting(&self, key: &str) -> Result<Option<Setting>> {
-        let m = application_setting::Entity::find_by_id(key.to_owned()).one(&self.db).await?;
+        let m = application_setting::Entity::find_by_id(key.to_owned())
+            .one(&self.db)
+            .await?;
         Ok(m.map(|m| Setting {
             key: m.key,
             value: m.value,
@@ -102,7 +110,13 @@ impl Store {
     }
 
     /// Creates or replaces a setting.
-    pub async fn set_setting(&self, key: &str, value: Json, description: Option<&str>, by: Option<&str>) -> Result<Setting> {
+    pub async fn set_setting(
+        &self,
+        key: &str,
+        value: Json,
+        description: Option<&str>,
+        by: Option<&str>,
+    ) -> Result<Setting> {
         let t = now();
         application_setting::Entity::insert(application_setting::ActiveModel {
             key: Set(key.to_owned()),
@@ -125,7 +139,9 @@ impl Store {
         .exec(&self.db)
         .await
         .map_err(|e| ErrCtx::write("setting").map(e))?;
-        self.setting(key).await?.ok_or_else(|| StoreError::not_found("setting", key))
+        self.setting(key)
+            .await?
+            .ok_or_else(|| StoreError::not_found("setting", key))
     }
 
     /// Stores a token by the SHA-256 of `secret` (the secret itself is never stored).
@@ -164,13 +180,20 @@ impl Store {
 
     /// Every token by id.
     pub async fn api_tokens(&self) -> Result<Vec<ApiToken>> {
-        let rows = api_token::Entity::find().order_by_asc(api_token::Column::Id).all(&self.db).await?;
+        let rows = api_token::Entity::find()
+            .order_by_asc(api_token::Column::Id)
+            .all(&self.db)
+            .await?;
         rows.into_iter().map(token_record).collect()
     }
 
     /// Marks a token revoked (idempotent).
     pub async fn revoke_api_token(&self, id: i64) -> Result<ApiToken> {
-        let am = api_token::ActiveModel { id: Set(id), revoked_at: Set(Some(now())), ..Default::default() };
+        let am = api_token::ActiveModel {
+            id: Set(id),
+            revoked_at: Set(Some(now())),
+            ..Default::default()
+        };
         match api_token::Entity::update(am).exec(&self.db).await {
             Ok(m) => token_record(m),
             Err(DbErr::RecordNotUpdated) => Err(StoreError::not_found("api_token", id)),
@@ -180,8 +203,16 @@ impl Store {
 
     /// Records a use of a token.
     pub async fn touch_api_token(&self, id: i64) -> Result<()> {
-        let am = api_token::ActiveModel { id: Set(id), last_used_at: Set(Some(now())), ..Default::default() };
-        api_token::Entity::update(am).exec(&self.db).await.map(|_| ()).map_err(|e| ErrCtx::write("api_token").map(e))
+        let am = api_token::ActiveModel {
+            id: Set(id),
+            last_used_at: Set(Some(now())),
+            ..Default::default()
+        };
+        api_token::Entity::update(am)
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+            .map_err(|e| ErrCtx::write("api_token").map(e))
     }
 
     /// Creates or replaces an import session (by id).
@@ -207,11 +238,16 @@ impl Store {
             created_at: Set(s.created_at),
             updated_at: Set(now()),
         };
-        let exists = import_session::Entity::find_by_id(uuid(&s.id, "id")?).one(&self.db).await?.is_some();
+        let exists = import_session::Entity::find_by_id(uuid(&s.id, "id")?)
+            .one(&self.db)
+            .await?
+            .is_some();
         let m = if exists {
             import_session::Entity::update(am).exec(&self.db).await
         } else {
-            import_session::Entity::insert(am).exec_with_returning(&self.db).await
+            import_session::Entity::insert(am)
+                .exec_with_returning(&self.db)
+                .await
         }
         .map_err(|e| ErrCtx::write("import_session").map(e))?;
         session_record(m)
@@ -219,18 +255,29 @@ impl Store {
 
     /// One import session.
     pub async fn import_session(&self, id: &str) -> Result<Option<ImportSession>> {
-        let m = import_session::Entity::find_by_id(uuid(id, "id")?).one(&self.db).await?;
+        let m = import_session::Entity::find_by_id(uuid(id, "id")?)
+            .one(&self.db)
+            .await?;
         m.map(session_record).transpose()
     }
 
     /// Import sessions, newest first.
     pub async fn import_sessions(&self) -> Result<Vec<ImportSession>> {
-        let rows = import_session::Entity::find().order_by_desc(import_session::Column::CreatedAt).all(&self.db).await?;
+        let rows = import_session::Entity::find()
+            .order_by_desc(import_session::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
         rows.into_iter().map(session_record).collect()
     }
 
     /// Appends an import audit row.
-    pub async fn add_import_audit(&self, session_id: &str, event: &str, message: Option<&str>, payload: Json) -> Result<ImportAudit> {
+    pub async fn add_import_audit(
+        &self,
+        session_id: &str,
+        event: &str,
+        message: Option<&str>,
+        payload: Json,
+    ) -> Result<ImportAudit> {
         let m = import_session_audit::Entity::insert(import_session_audit::ActiveModel {
             session_id: Set(uuid(session_id, "session_id")?),
             event: Set(event.to_owned()),
@@ -266,7 +313,11 @@ impl Store {
             processed: Set(j.processed),
             changed: Set(j.changed),
             failed: Set(j.failed),
-            coalesced_into: Set(j.coalesced_into.as_deref().map(|s| uuid(s, "coalesced_into")).transpose()?),
+            coalesced_into: Set(j
+                .coalesced_into
+                .as_deref()
+                .map(|s| uuid(s, "coalesced_into"))
+                .transpose()?),
             requested_by: Set(j.requested_by.clone()),
             attempts: Set(j.attempts),
             not_before: Set(j.not_before),
@@ -276,11 +327,16 @@ impl Store {
             created_at: Set(j.created_at),
             updated_at: Set(now()),
         };
-        let exists = recalculation_job::Entity::find_by_id(id).one(&self.db).await?.is_some();
+        let exists = recalculation_job::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .is_some();
         let m = if exists {
             recalculation_job::Entity::update(am).exec(&self.db).await
         } else {
-            recalculation_job::Entity::insert(am).exec_with_returning(&self.db).await
+            recalculation_job::Entity::insert(am)
+                .exec_with_returning(&self.db)
+                .await
         }
         .map_err(|e| ErrCtx::write("recalculation_job").map(e))?;
         job_record(m)
@@ -288,7 +344,9 @@ impl Store {
 
     /// One job.
     pub async fn job(&self, id: &str) -> Result<Option<RecalculationJob>> {
-        let m = recalculation_job::Entity::find_by_id(uuid(id, "id")?).one(&self.db).await?;
+        let m = recalculation_job::Entity::find_by_id(uuid(id, "id")?)
+            .one(&self.db)
+            .await?;
         m.map(job_record).transpose()
     }
 
@@ -298,7 +356,10 @@ impl Store {
         if let Some(s) = status {
             q = q.filter(recalculation_job::Column::Status.eq(s.as_str()));
         }
-        let rows = q.order_by_desc(recalculation_job::Column::CreatedAt).all(&self.db).await?;
+        let rows = q
+            .order_by_desc(recalculation_job::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
         rows.into_iter().map(job_record).collect()
     }
 

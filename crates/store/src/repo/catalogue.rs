@@ -43,7 +43,11 @@ fn cpu_active(d: &CpuData) -> Result<cpu::ActiveModel> {
     if name.is_empty() || name.chars().count() > 255 {
         return Err(StoreError::validation("name", "must be 1–255 characters"));
     }
-    let manufacturer = if d.manufacturer.trim().is_empty() { "Unknown" } else { d.manufacturer.trim() };
+    let manufacturer = if d.manufacturer.trim().is_empty() {
+        "Unknown"
+    } else {
+        d.manufacturer.trim()
+    };
     Ok(cpu::ActiveModel {
         name: Set(name.to_owned()),
         name_key: Set(name_key(name)),
@@ -87,7 +91,11 @@ fn gpu_active(d: &GpuData) -> Result<gpu::ActiveModel> {
     if name.is_empty() || name.chars().count() > 255 {
         return Err(StoreError::validation("name", "must be 1–255 characters"));
     }
-    let manufacturer = if d.manufacturer.trim().is_empty() { "Unknown" } else { d.manufacturer.trim() };
+    let manufacturer = if d.manufacturer.trim().is_empty() {
+        "Unknown"
+    } else {
+        d.manufacturer.trim()
+    };
     Ok(gpu::ActiveModel {
         name: Set(name.to_owned()),
         name_key: Set(name_key(name)),
@@ -101,7 +109,11 @@ fn gpu_active(d: &GpuData) -> Result<gpu::ActiveModel> {
 }
 
 fn id_cursor(id: i64) -> Cursor {
-    Cursor { s: "id:asc".into(), v: serde_json::Value::Null, id }
+    Cursor {
+        s: "id:asc".into(),
+        v: serde_json::Value::Null,
+        id,
+    }
 }
 
 pub(crate) fn after_id(req: &PageRequest) -> Result<i64> {
@@ -156,12 +168,18 @@ impl Store {
 
     /// One CPU.
     pub async fn cpu(&self, id: i64) -> Result<Option<Cpu>> {
-        Ok(cpu::Entity::find_by_id(id).one(&self.db).await?.map(cpu_record))
+        Ok(cpu::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(cpu_record))
     }
 
     /// A CPU by name, ignoring case and surrounding spaces.
     pub async fn cpu_by_name(&self, name: &str) -> Result<Option<Cpu>> {
-        let m = cpu::Entity::find().filter(cpu::Column::NameKey.eq(name_key(name))).one(&self.db).await?;
+        let m = cpu::Entity::find()
+            .filter(cpu::Column::NameKey.eq(name_key(name)))
+            .one(&self.db)
+            .await?;
         Ok(m.map(cpu_record))
     }
 
@@ -170,7 +188,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = cpu::Entity::find().filter(cpu::Column::Id.is_in(ids.to_vec())).all(&self.db).await?;
+        let rows = cpu::Entity::find()
+            .filter(cpu::Column::Id.is_in(ids.to_vec()))
+            .all(&self.db)
+            .await?;
         Ok(rows.into_iter().map(|m| (m.id, cpu_record(m))).collect())
     }
 
@@ -182,7 +203,11 @@ impl Store {
             .limit(req.limit() + 1)
             .all(&self.db)
             .await?;
-        Ok(id_page(rows.into_iter().map(cpu_record).collect(), req, |c: &Cpu| c.id))
+        Ok(id_page(
+            rows.into_iter().map(cpu_record).collect(),
+            req,
+            |c: &Cpu| c.id,
+        ))
     }
 
     /// Creates a GPU; a name taken ignoring case → `Conflict`.
@@ -224,12 +249,18 @@ impl Store {
 
     /// One GPU.
     pub async fn gpu(&self, id: i64) -> Result<Option<Gpu>> {
-        Ok(gpu::Entity::find_by_id(id).one(&self.db).await?.map(gpu_record))
+        Ok(gpu::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(gpu_record))
     }
 
     /// A GPU by name, ignoring case.
     pub async fn gpu_by_name(&self, name: &str) -> Result<Option<Gpu>> {
-        let m = gpu::Entity::find().filter(gpu::Column::NameKey.eq(name_key(name))).one(&self.db).await?;
+        let m = gpu::Entity::find()
+            .filter(gpu::Column::NameKey.eq(name_key(name)))
+            .one(&self.db)
+            .await?;
         Ok(m.map(gpu_record))
     }
 
@@ -238,7 +269,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = gpu::Entity::find().filter(gpu::Column::Id.is_in(ids.to_vec())).all(&self.db).await?;
+        let rows = gpu::Entity::find()
+            .filter(gpu::Column::Id.is_in(ids.to_vec()))
+            .all(&self.db)
+            .await?;
         Ok(rows.into_iter().map(|m| (m.id, gpu_record(m))).collect())
     }
 
@@ -250,6 +284,10 @@ impl Store {
             .limit(req.limit() + 1)
             .all(&self.db)
             .await?;
-        Ok(id_page(rows.into_iter().map(gpu_record).collect(), req, |g: &Gpu| g.id))
+        Ok(id_page(
+            rows.into_iter().map(gpu_record).collect(),
+            req,
+            |g: &Gpu| g.id,
+        ))
     }
 }

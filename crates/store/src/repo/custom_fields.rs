@@ -85,7 +85,9 @@ impl Store {
 
     /// Hard-deletes a definition (audit and history rows keep their key, lose the link).
     pub async fn delete_custom_field(&self, id: i64) -> Result<()> {
-        let res = custom_field::Entity::delete_by_id(id).exec(&self.db).await?;
+        let res = custom_field::Entity::delete_by_id(id)
+            .exec(&self.db)
+            .await?;
         if res.rows_affected == 0 {
             return Err(StoreError::not_found("custom_field", id));
         }
@@ -93,8 +95,13 @@ impl Store {
     }
 
     /// Definitions of an entity by (display_order, id); deleted ones only when asked.
-    pub async fn custom_fields(&self, entity: CustomFieldEntity, include_deleted: bool) -> Result<Vec<CustomField>> {
-        let mut q = custom_field::Entity::find().filter(custom_field::Column::Entity.eq(entity.as_str()));
+    pub async fn custom_fields(
+        &self,
+        entity: CustomFieldEntity,
+        include_deleted: bool,
+    ) -> Result<Vec<CustomField>> {
+        let mut q =
+            custom_field::Entity::find().filter(custom_field::Column::Entity.eq(entity.as_str()));
         if !include_deleted {
             q = q.filter(custom_field::Column::DeletedAt.is_null());
         }
@@ -177,7 +184,11 @@ impl Store {
     }
 
     /// Archived values of one record, oldest first.
-    pub async fn attribute_history(&self, entity: CustomFieldEntity, record_id: i64) -> Result<Vec<AttributeHistory>> {
+    pub async fn attribute_history(
+        &self,
+        entity: CustomFieldEntity,
+        record_id: i64,
+    ) -> Result<Vec<AttributeHistory>> {
         let rows = attribute_history::Entity::find()
             .filter(attribute_history::Column::Entity.eq(entity.as_str()))
             .filter(attribute_history::Column::RecordId.eq(record_id))

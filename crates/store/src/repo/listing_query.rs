@@ -14,10 +14,10 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde_json::{Value as Json, json};
 
 use super::listings::listing_record;
+use crate::dec::Sql;
 use crate::entity::listing;
 use crate::error::{Result, StoreError};
 use crate::page::{Cursor, Page, PageRequest};
-use crate::dec::Sql;
 use crate::store::Store;
 
 /// What listings can be sorted by (`id` breaks ties).
@@ -54,9 +54,13 @@ impl ListingSortKey {
             Price => ("price_usd", Kind::Decimal, false),
             AdjustedPrice => ("adjusted_price_usd", Kind::Decimal, true),
             DollarPerMarkMulti => ("dollar_per_cpu_mark_multi", Kind::Decimal, true),
-            DollarPerMarkMultiAdjusted => ("dollar_per_cpu_mark_multi_adjusted", Kind::Decimal, true),
+            DollarPerMarkMultiAdjusted => {
+                ("dollar_per_cpu_mark_multi_adjusted", Kind::Decimal, true)
+            }
             DollarPerMarkSingle => ("dollar_per_cpu_mark_single", Kind::Decimal, true),
-            DollarPerMarkSingleAdjusted => ("dollar_per_cpu_mark_single_adjusted", Kind::Decimal, true),
+            DollarPerMarkSingleAdjusted => {
+                ("dollar_per_cpu_mark_single_adjusted", Kind::Decimal, true)
+            }
             ScoreComposite => ("score_composite", Kind::Decimal, true),
             PerfPerWatt => ("perf_per_watt", Kind::Decimal, true),
             CreatedAt => ("created_at", Kind::Time, false),
@@ -95,11 +99,17 @@ pub struct ListingSort {
 
 impl ListingSort {
     pub fn asc(key: ListingSortKey) -> Self {
-        Self { key, descending: false }
+        Self {
+            key,
+            descending: false,
+        }
     }
 
     pub fn desc(key: ListingSortKey) -> Self {
-        Self { key, descending: true }
+        Self {
+            key,
+            descending: true,
+        }
     }
 
     fn tag(&self) -> String {
@@ -148,7 +158,11 @@ pub(crate) fn like_pattern(text: &str) -> String {
 }
 
 fn num_expr(q: &Sql, col: &str) -> String {
-    if q.is_sqlite() { format!("CAST({col} AS REAL)") } else { col.to_owned() }
+    if q.is_sqlite() {
+        format!("CAST({col} AS REAL)")
+    } else {
+        col.to_owned()
+    }
 }
 
 fn bind_dec(q: &mut Sql, d: Decimal) {
@@ -187,13 +201,27 @@ fn push_filters(q: &mut Sql, f: &ListingFilter) -> Result<()> {
         }
     }
     let strs = |v: Vec<&'static str>| v.into_iter().map(str::to_owned).collect::<Vec<String>>();
-    in_list(q, "condition", &strs(f.conditions.iter().map(|c| c.as_str()).collect()));
-    in_list(q, "status", &strs(f.statuses.iter().map(|c| c.as_str()).collect()));
-    in_list(q, "deal_class", &strs(f.deal_classes.iter().map(|c| c.as_str()).collect()));
+    in_list(
+        q,
+        "condition",
+        &strs(f.conditions.iter().map(|c| c.as_str()).collect()),
+    );
+    in_list(
+        q,
+        "status",
+        &strs(f.statuses.iter().map(|c| c.as_str()).collect()),
+    );
+    in_list(
+        q,
+        "deal_class",
+        &strs(f.deal_classes.iter().map(|c| c.as_str()).collect()),
+    );
     in_list(q, "cpu_id", &f.cpu_ids);
     in_list(q, "gpu_id", &f.gpu_ids);
     if let Some(m) = &f.cpu_manufacturer {
-        q.push(" AND cpu_id IN (SELECT id FROM cpus WHERE lower(manufacturer) = ").bind(m.trim().to_lowercase()).push(")");
+        q.push(" AND cpu_id IN (SELECT id FROM cpus WHERE lower(manufacturer) = ")
+            .bind(m.trim().to_lowercase())
+            .push(")");
     }
     if let Some(v) = &f.form_factor {
         q.push(" AND form_factor = ").bind(v.clone());
@@ -209,7 +237,9 @@ fn push_filters(q: &mut Sql, f: &ListingFilter) -> Result<()> {
         let like = if q.is_sqlite() { "LIKE" } else { "ILIKE" };
         let pat = like_pattern(s);
         q.push(&format!(" AND (title {like} ")).bind(pat.clone());
-        q.push(&format!(" ESCAPE '\\' OR device_model {like} ")).bind(pat).push(" ESCAPE '\\')");
+        q.push(&format!(" ESCAPE '\\' OR device_model {like} "))
+            .bind(pat)
+            .push(" ESCAPE '\\')");
     }
     for (key, value) in &f.custom {
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -217,10 +247,15 @@ fn push_filters(q: &mut Sql, f: &ListingFilter) -> Result<()> {
         }
         if q.is_sqlite() {
             // `->` yields the minified JSON text of the member; `json(?)` minifies ours.
-            q.push(" AND attributes -> ").bind(format!("$.{key}")).push(" = json(");
+            q.push(" AND attributes -> ")
+                .bind(format!("$.{key}"))
+                .push(" = json(");
             q.bind(value.to_string()).push(")");
         } else {
-            q.push(" AND attributes -> ").bind(key.clone()).push(" = ").bind(value.clone());
+            q.push(" AND attributes -> ")
+                .bind(key.clone())
+                .push(" = ")
+                .bind(value.clone());
         }
     }
     Ok(())
@@ -232,7 +267,9 @@ fn bind_key(q: &mut Sql, kind: Kind, v: &Json) -> Result<()> {
     match kind {
         Kind::Decimal => bind_dec(q, s.parse::<Decimal>().map_err(|_| bad())?),
         Kind::Time => {
-            let t: DateTime<Utc> = DateTime::parse_from_rfc3339(s).map_err(|_| bad())?.with_timezone(&Utc);
+            let t: DateTime<Utc> = DateTime::parse_from_rfc3339(s)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc);
             q.bind(t);
         }
         Kind::Text => {
@@ -253,16 +290,30 @@ impl Store {
     ) -> Result<Page<Listing>> {
         let limit = req.limit();
         let tag = sort.tag();
-        let cursor = req.after.as_deref().map(|c| Cursor::decode(c, &tag)).transpose()?;
+        let cursor = req
+            .after
+            .as_deref()
+            .map(|c| Cursor::decode(c, &tag))
+            .transpose()?;
         let (col, kind, nullable) = sort.key.column();
-        let (dir, cmp) = if sort.descending { ("DESC", "<") } else { ("ASC", ">") };
+        let (dir, cmp) = if sort.descending {
+            ("DESC", "<")
+        } else {
+            ("ASC", ">")
+        };
         let mut rows = Vec::new();
-        let in_null_group = cursor.as_ref().is_some_and(|c| kind != Kind::Id && c.v.is_null());
+        let in_null_group = cursor
+            .as_ref()
+            .is_some_and(|c| kind != Kind::Id && c.v.is_null());
         if !in_null_group {
             let mut q = Sql::new(self.backend);
             q.push("SELECT * FROM listings WHERE 1 = 1");
             push_filters(&mut q, filter)?;
-            let expr = if kind == Kind::Decimal { num_expr(&q, col) } else { col.to_owned() };
+            let expr = if kind == Kind::Decimal {
+                num_expr(&q, col)
+            } else {
+                col.to_owned()
+            };
             if kind != Kind::Id && nullable {
                 q.push(&format!(" AND {expr} IS NOT NULL"));
             }
@@ -278,7 +329,10 @@ impl Store {
             if kind == Kind::Id {
                 q.push(&format!(" ORDER BY id {dir} LIMIT {}", limit + 1));
             } else {
-                q.push(&format!(" ORDER BY {expr} {dir}, id {dir} LIMIT {}", limit + 1));
+                q.push(&format!(
+                    " ORDER BY {expr} {dir}, id {dir} LIMIT {}",
+                    limit + 1
+                ));
             }
             rows = self.db.query_all_raw(q.build()).await?;
         }
@@ -296,9 +350,17 @@ impl Store {
         }
         let items = rows
             .iter()
-            .map(|r| listing::Model::from_query_result(r, "").map_err(StoreError::from).and_then(listing_record))
+            .map(|r| {
+                listing::Model::from_query_result(r, "")
+                    .map_err(StoreError::from)
+                    .and_then(listing_record)
+            })
             .collect::<Result<Vec<_>>>()?;
-        Ok(crate::page::finish(items, limit, |l| Cursor { s: tag.clone(), v: sort.key.value(l), id: l.id }))
+        Ok(crate::page::finish(items, limit, |l| Cursor {
+            s: tag.clone(),
+            v: sort.key.value(l),
+            id: l.id,
+        }))
     }
 }
 

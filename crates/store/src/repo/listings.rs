@@ -98,7 +98,13 @@ fn listing_active(d: &ListingData) -> Result<listing::ActiveModel> {
     if d.price_usd.is_sign_negative() {
         return Err(StoreError::validation("price_usd", "must be ≥ 0"));
     }
-    let arr = |v: &serde_json::Value| if v.is_null() { serde_json::json!([]) } else { v.clone() };
+    let arr = |v: &serde_json::Value| {
+        if v.is_null() {
+            serde_json::json!([])
+        } else {
+            v.clone()
+        }
+    };
     Ok(listing::ActiveModel {
         title: Set(title.to_owned()),
         listing_url: Set(d.listing_url.clone().filter(|u| !u.trim().is_empty())),
@@ -165,10 +171,12 @@ async fn replace_children<C: ConnectionTrait>(db: &C, id: i64, w: &ListingWrite)
     disabled.sort_unstable();
     disabled.dedup();
     if !disabled.is_empty() {
-        let rows = disabled.iter().map(|r| listing_disabled_ruleset::ActiveModel {
-            listing_id: Set(id),
-            ruleset_id: Set(*r),
-        });
+        let rows = disabled
+            .iter()
+            .map(|r| listing_disabled_ruleset::ActiveModel {
+                listing_id: Set(id),
+                ruleset_id: Set(*r),
+            });
         listing_disabled_ruleset::Entity::insert_many(rows)
             .exec(db)
             .await
@@ -226,7 +234,11 @@ impl Store {
 
     /// One listing.
     pub async fn listing(&self, id: i64) -> Result<Option<Listing>> {
-        listing::Entity::find_by_id(id).one(&self.db).await?.map(listing_record).transpose()
+        listing::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(listing_record)
+            .transpose()
     }
 
     /// Listings by id, for DataLoaders and workers.
@@ -234,12 +246,20 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = listing::Entity::find().filter(listing::Column::Id.is_in(ids.to_vec())).all(&self.db).await?;
-        rows.into_iter().map(|m| listing_record(m).map(|l| (l.id, l))).collect()
+        let rows = listing::Entity::find()
+            .filter(listing::Column::Id.is_in(ids.to_vec()))
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|m| listing_record(m).map(|l| (l.id, l)))
+            .collect()
     }
 
     /// Components of each listing (to-many DataLoader).
-    pub async fn listing_components(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<ListingComponent>>> {
+    pub async fn listing_components(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<ListingComponent>>> {
         let rows = listing_component::Entity::find()
             .filter(listing_component::Column::ListingId.is_in(ids.to_vec()))
             .order_by_asc(listing_component::Column::Id)
@@ -299,7 +319,10 @@ mod tests {
 
     #[test]
     fn url_keys() {
-        assert_eq!(url_key(Some("HTTPS://Example.COM/Item/1/")).ok(), Some("https://example.com/Item/1".into()));
+        assert_eq!(
+            url_key(Some("HTTPS://Example.COM/Item/1/")).ok(),
+            Some("https://example.com/Item/1".into())
+        );
         assert_eq!(url_key(None).ok(), Some(String::new()));
         assert!(url_key(Some("ftp://x")).is_err());
         assert!(url_key(Some("https:///x")).is_err());

@@ -25,6 +25,9 @@ where
 
 /// An empty JSON object (the default of `attributes`/`metadata`).
 pub(crate) fn obj_or_empty(v: serde_json::Value) -> serde_json::Value {
-    if v.is_null() { serde_json::Value::Object(Default::default()) } else { v }
+    if v.is_null() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        v
+    }
 }
-

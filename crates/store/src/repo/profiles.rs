@@ -67,7 +67,10 @@ async fn insert_ports<C: ConnectionTrait>(db: &C, profile_id: i64, ports: &[Port
         updated_at: Set(t),
         ..Default::default()
     });
-    port::Entity::insert_many(rows).exec(db).await.map_err(|e| ErrCtx::write("port").map(e))?;
+    port::Entity::insert_many(rows)
+        .exec(db)
+        .await
+        .map_err(|e| ErrCtx::write("port").map(e))?;
     Ok(())
 }
 
@@ -99,11 +102,17 @@ impl Store {
         .map_err(|e| ErrCtx::write("ports_profile").map(e))?;
         insert_ports(&txn, m.id, &data.ports).await?;
         txn.commit().await?;
-        self.ports_profile(m.id).await?.ok_or_else(|| StoreError::not_found("ports_profile", m.id))
+        self.ports_profile(m.id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ports_profile", m.id))
     }
 
     /// Replaces a ports profile's fields and ports.
-    pub async fn update_ports_profile(&self, id: i64, data: &PortsProfileData) -> Result<PortsProfile> {
+    pub async fn update_ports_profile(
+        &self,
+        id: i64,
+        data: &PortsProfileData,
+    ) -> Result<PortsProfile> {
         let name = check_name(&data.name)?;
         let txn = self.db.begin().await?;
         let am = ports_profile::ActiveModel {
@@ -120,10 +129,15 @@ impl Store {
             Err(DbErr::RecordNotUpdated) => return Err(StoreError::not_found("ports_profile", id)),
             Err(e) => return Err(ErrCtx::write("ports_profile").map(e)),
         }
-        port::Entity::delete_many().filter(port::Column::PortsProfileId.eq(id)).exec(&txn).await?;
+        port::Entity::delete_many()
+            .filter(port::Column::PortsProfileId.eq(id))
+            .exec(&txn)
+            .await?;
         insert_ports(&txn, id, &data.ports).await?;
         txn.commit().await?;
-        self.ports_profile(id).await?.ok_or_else(|| StoreError::not_found("ports_profile", id))
+        self.ports_profile(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ports_profile", id))
     }
 
     /// Deletes a ports profile (its ports cascade, listings keep no link).
@@ -159,11 +173,14 @@ impl Store {
             .await?;
         let mut by_profile: HashMap<i64, Vec<Port>> = HashMap::new();
         for p in ports {
-            by_profile.entry(p.ports_profile_id).or_default().push(Port {
-                port_type: parse_enum(&p.port_type)?,
-                count: p.count,
-                spec_notes: p.spec_notes,
-            });
+            by_profile
+                .entry(p.ports_profile_id)
+                .or_default()
+                .push(Port {
+                    port_type: parse_enum(&p.port_type)?,
+                    count: p.count,
+                    spec_notes: p.spec_notes,
+                });
         }
         Ok(profiles
             .into_iter()
@@ -221,7 +238,11 @@ impl Store {
         };
         // ON CONFLICT DO NOTHING then read: safe against a concurrent creator.
         let res = ram_spec::Entity::insert(am)
-            .on_conflict(OnConflict::column(ram_spec::Column::DimsKey).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::column(ram_spec::Column::DimsKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec(&self.db)
             .await;
         match res {
@@ -247,8 +268,13 @@ impl Store {
 
     /// RAM specs by id, for DataLoaders.
     pub async fn ram_specs_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, RamSpec>> {
-        let rows = ram_spec::Entity::find().filter(ram_spec::Column::Id.is_in(ids.to_vec())).all(&self.db).await?;
-        rows.into_iter().map(|m| ram_record(m).map(|r| (r.id, r))).collect()
+        let rows = ram_spec::Entity::find()
+            .filter(ram_spec::Column::Id.is_in(ids.to_vec()))
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|m| ram_record(m).map(|r| (r.id, r)))
+            .collect()
     }
 
     /// RAM specs by id.
@@ -259,12 +285,18 @@ impl Store {
             .limit(req.limit() + 1)
             .all(&self.db)
             .await?;
-        let items = rows.into_iter().map(ram_record).collect::<Result<Vec<_>>>()?;
+        let items = rows
+            .into_iter()
+            .map(ram_record)
+            .collect::<Result<Vec<_>>>()?;
         Ok(id_page(items, req, |r: &RamSpec| r.id))
     }
 
     /// The storage profile with these dims, created when absent (label derived).
-    pub async fn get_or_create_storage_profile(&self, data: &StorageProfileData) -> Result<StorageProfile> {
+    pub async fn get_or_create_storage_profile(
+        &self,
+        data: &StorageProfileData,
+    ) -> Result<StorageProfile> {
         let d = data.clone().normalized();
         let key = d.dims_key();
         let t = now();
@@ -283,7 +315,11 @@ impl Store {
             ..Default::default()
         };
         let res = storage_profile::Entity::insert(am)
-            .on_conflict(OnConflict::column(storage_profile::Column::DimsKey).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::column(storage_profile::Column::DimsKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec(&self.db)
             .await;
         match res {
@@ -300,7 +336,9 @@ impl Store {
 
     /// Deletes a storage profile; listings lose the link (SET NULL).
     pub async fn delete_storage_profile(&self, id: i64) -> Result<()> {
-        let res = storage_profile::Entity::delete_by_id(id).exec(&self.db).await?;
+        let res = storage_profile::Entity::delete_by_id(id)
+            .exec(&self.db)
+            .await?;
         if res.rows_affected == 0 {
             return Err(StoreError::not_found("storage_profile", id));
         }
@@ -308,12 +346,17 @@ impl Store {
     }
 
     /// Storage profiles by id, for DataLoaders.
-    pub async fn storage_profiles_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, StorageProfile>> {
+    pub async fn storage_profiles_by_ids(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, StorageProfile>> {
         let rows = storage_profile::Entity::find()
             .filter(storage_profile::Column::Id.is_in(ids.to_vec()))
             .all(&self.db)
             .await?;
-        rows.into_iter().map(|m| storage_record(m).map(|r| (r.id, r))).collect()
+        rows.into_iter()
+            .map(|m| storage_record(m).map(|r| (r.id, r)))
+            .collect()
     }
 
     /// Storage profiles by id.
@@ -324,7 +367,10 @@ impl Store {
             .limit(req.limit() + 1)
             .all(&self.db)
             .await?;
-        let items = rows.into_iter().map(storage_record).collect::<Result<Vec<_>>>()?;
+        let items = rows
+            .into_iter()
+            .map(storage_record)
+            .collect::<Result<Vec<_>>>()?;
         Ok(id_page(items, req, |r: &StorageProfile| r.id))
     }
 }

@@ -159,7 +159,11 @@ fn rule_active(d: &RuleData) -> Result<rule::ActiveModel> {
         evaluation_order: Set(d.evaluation_order),
         is_active: Set(d.is_active),
         conditions: Set(d.conditions.clone().filter(|c| !c.is_null())),
-        actions: Set(if d.actions.is_null() { json!([]) } else { d.actions.clone() }),
+        actions: Set(if d.actions.is_null() {
+            json!([])
+        } else {
+            d.actions.clone()
+        }),
         metadata: Set(obj_or_empty(d.metadata.clone())),
         created_by: Set(d.created_by.clone()),
         ..Default::default()
@@ -174,24 +178,54 @@ impl Store {
         am.created_at = Set(t);
         am.updated_at = Set(t);
         let txn = self.db.begin().await?;
-        let m = ruleset::Entity::insert(am).exec_with_returning(&txn).await.map_err(|e| ErrCtx::write("ruleset").map(e))?;
+        let m = ruleset::Entity::insert(am)
+            .exec_with_returning(&txn)
+            .await
+            .map_err(|e| ErrCtx::write("ruleset").map(e))?;
         let r = ruleset_record(m);
-        let row = AuditRow { ruleset_id: Some(r.id), group_id: None, rule_id: None, action: RuleAuditAction::RulesetCreated, before: Json::Null, after: to_json(&r), meta };
+        let row = AuditRow {
+            ruleset_id: Some(r.id),
+            group_id: None,
+            rule_id: None,
+            action: RuleAuditAction::RulesetCreated,
+            before: Json::Null,
+            after: to_json(&r),
+            meta,
+        };
         audit(&txn, row).await?;
         txn.commit().await?;
         Ok(r)
     }
 
     /// Replaces a ruleset's fields (audited).
-    pub async fn update_ruleset(&self, id: i64, d: &RulesetData, meta: &ChangeMeta) -> Result<Ruleset> {
+    pub async fn update_ruleset(
+        &self,
+        id: i64,
+        d: &RulesetData,
+        meta: &ChangeMeta,
+    ) -> Result<Ruleset> {
         let txn = self.db.begin().await?;
-        let before = ruleset::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| StoreError::not_found("ruleset", id))?;
+        let before = ruleset::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ruleset", id))?;
         let mut am = ruleset_active(d)?;
         am.id = Set(id);
         am.updated_at = Set(now());
-        let m = ruleset::Entity::update(am).exec(&txn).await.map_err(|e| ErrCtx::write("ruleset").map(e))?;
+        let m = ruleset::Entity::update(am)
+            .exec(&txn)
+            .await
+            .map_err(|e| ErrCtx::write("ruleset").map(e))?;
         let r = ruleset_record(m);
-        let row = AuditRow { ruleset_id: Some(id), group_id: None, rule_id: None, action: RuleAuditAction::RulesetUpdated, before: to_json(&ruleset_record(before)), after: to_json(&r), meta };
+        let row = AuditRow {
+            ruleset_id: Some(id),
+            group_id: None,
+            rule_id: None,
+            action: RuleAuditAction::RulesetUpdated,
+            before: to_json(&ruleset_record(before)),
+            after: to_json(&r),
+            meta,
+        };
         audit(&txn, row).await?;
         txn.commit().await?;
         Ok(r)
@@ -200,17 +234,34 @@ impl Store {
     /// Deletes a ruleset with its groups and rules (audited; the audit keeps the snapshot).
     pub async fn delete_ruleset(&self, id: i64, meta: &ChangeMeta) -> Result<()> {
         let txn = self.db.begin().await?;
-        let before = ruleset::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| StoreError::not_found("ruleset", id))?;
-        let row = AuditRow { ruleset_id: Some(id), group_id: None, rule_id: None, action: RuleAuditAction::RulesetDeleted, before: to_json(&ruleset_record(before)), after: Json::Null, meta };
+        let before = ruleset::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ruleset", id))?;
+        let row = AuditRow {
+            ruleset_id: Some(id),
+            group_id: None,
+            rule_id: None,
+            action: RuleAuditAction::RulesetDeleted,
+            before: to_json(&ruleset_record(before)),
+            after: Json::Null,
+            meta,
+        };
         audit(&txn, row).await?;
-        ruleset::Entity::delete_by_id(id).exec(&txn).await.map_err(|e| ErrCtx::delete("ruleset", id).map(e))?;
+        ruleset::Entity::delete_by_id(id)
+            .exec(&txn)
+            .await
+            .map_err(|e| ErrCtx::delete("ruleset", id).map(e))?;
         txn.commit().await?;
         Ok(())
     }
 
     /// One ruleset.
     pub async fn ruleset(&self, id: i64) -> Result<Option<Ruleset>> {
-        Ok(ruleset::Entity::find_by_id(id).one(&self.db).await?.map(ruleset_record))
+        Ok(ruleset::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(ruleset_record))
     }
 
     /// Rulesets in evaluation order (priority, created_at, id).
@@ -229,30 +280,64 @@ impl Store {
     }
 
     /// Creates a rule group (audited).
-    pub async fn create_rule_group(&self, d: &RuleGroupData, meta: &ChangeMeta) -> Result<RuleGroup> {
+    pub async fn create_rule_group(
+        &self,
+        d: &RuleGroupData,
+        meta: &ChangeMeta,
+    ) -> Result<RuleGroup> {
         let mut am = group_active(d);
         let t = now();
         am.created_at = Set(t);
         am.updated_at = Set(t);
         let txn = self.db.begin().await?;
-        let m = rule_group::Entity::insert(am).exec_with_returning(&txn).await.map_err(|e| ErrCtx::write("rule_group").map(e))?;
+        let m = rule_group::Entity::insert(am)
+            .exec_with_returning(&txn)
+            .await
+            .map_err(|e| ErrCtx::write("rule_group").map(e))?;
         let g = group_record(m);
-        let row = AuditRow { ruleset_id: Some(g.data.ruleset_id), group_id: Some(g.id), rule_id: None, action: RuleAuditAction::GroupCreated, before: Json::Null, after: to_json(&g), meta };
+        let row = AuditRow {
+            ruleset_id: Some(g.data.ruleset_id),
+            group_id: Some(g.id),
+            rule_id: None,
+            action: RuleAuditAction::GroupCreated,
+            before: Json::Null,
+            after: to_json(&g),
+            meta,
+        };
         audit(&txn, row).await?;
         txn.commit().await?;
         Ok(g)
     }
 
     /// Replaces a group's fields (audited).
-    pub async fn update_rule_group(&self, id: i64, d: &RuleGroupData, meta: &ChangeMeta) -> Result<RuleGroup> {
+    pub async fn update_rule_group(
+        &self,
+        id: i64,
+        d: &RuleGroupData,
+        meta: &ChangeMeta,
+    ) -> Result<RuleGroup> {
         let txn = self.db.begin().await?;
-        let before = rule_group::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| StoreError::not_found("rule_group", id))?;
+        let before = rule_group::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("rule_group", id))?;
         let mut am = group_active(d);
         am.id = Set(id);
         am.updated_at = Set(now());
-        let m = rule_group::Entity::update(am).exec(&txn).await.map_err(|e| ErrCtx::write("rule_group").map(e))?;
+        let m = rule_group::Entity::update(am)
+            .exec(&txn)
+            .await
+            .map_err(|e| ErrCtx::write("rule_group").map(e))?;
         let g = group_record(m);
-        let row = AuditRow { ruleset_id: Some(g.data.ruleset_id), group_id: Some(id), rule_id: None, action: RuleAuditAction::GroupUpdated, before: to_json(&group_record(before)), after: to_json(&g), meta };
+        let row = AuditRow {
+            ruleset_id: Some(g.data.ruleset_id),
+            group_id: Some(id),
+            rule_id: None,
+            action: RuleAuditAction::GroupUpdated,
+            before: to_json(&group_record(before)),
+            after: to_json(&g),
+            meta,
+        };
         audit(&txn, row).await?;
         txn.commit().await?;
         Ok(g)
@@ -261,8 +346,19 @@ impl Store {
     /// Deletes a group with its rules (audited).
     pub async fn delete_rule_group(&self, id: i64, meta: &ChangeMeta) -> Result<()> {
         let txn = self.db.begin().await?;
-        let before = rule_group::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| StoreError::not_found("rule_group", id))?;
-        let row = AuditRow { ruleset_id: Some(before.ruleset_id), group_id: Some(id), rule_id: None, action: RuleAuditAction::GroupDeleted, before: to_json(&group_record(before)), after: Json::Null, meta };
+        let before = rule_group::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("rule_group", id))?;
+        let row = AuditRow {
+            ruleset_id: Some(before.ruleset_id),
+            group_id: Some(id),
+            rule_id: None,
+            action: RuleAuditAction::GroupDeleted,
+            before: to_json(&group_record(before)),
+            after: Json::Null,
+            meta,
+        };
         audit(&txn, row).await?;
         rule_group::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
@@ -288,11 +384,25 @@ impl Store {
         am.created_at = Set(t);
         am.updated_at = Set(t);
         let txn = self.db.begin().await?;
-        let group = rule_group::Entity::find_by_id(d.group_id).one(&txn).await?.ok_or_else(|| StoreError::not_found("rule_group", d.group_id))?;
-        let m = rule::Entity::insert(am).exec_with_returning(&txn).await.map_err(|e| ErrCtx::write("rule").map(e))?;
+        let group = rule_group::Entity::find_by_id(d.group_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("rule_group", d.group_id))?;
+        let m = rule::Entity::insert(am)
+            .exec_with_returning(&txn)
+            .await
+            .map_err(|e| ErrCtx::write("rule").map(e))?;
         let r = rule_record(m);
         snapshot(&txn, &r, meta).await?;
-        let row = AuditRow { ruleset_id: Some(group.ruleset_id), group_id: Some(group.id), rule_id: Some(r.id), action: RuleAuditAction::RuleCreated, before: Json::Null, after: to_json(&r), meta };
+        let row = AuditRow {
+            ruleset_id: Some(group.ruleset_id),
+            group_id: Some(group.id),
+            rule_id: Some(r.id),
+            action: RuleAuditAction::RuleCreated,
+            before: Json::Null,
+            after: to_json(&r),
+            meta,
+        };
         audit(&txn, row).await?;
         txn.commit().await?;
         Ok(r)
@@ -301,8 +411,14 @@ impl Store {
     /// Replaces a rule's fields, bumps its version, snapshots and audits (one transaction).
     pub async fn update_rule(&self, id: i64, d: &RuleData, meta: &ChangeMeta) -> Result<Rule> {
         let txn = self.db.begin().await?;
-        let before = rule::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| StoreError::not_found("rule", id))?;
-        let group = rule_group::Entity::find_by_id(d.group_id).one(&txn).await?.ok_or_else(|| StoreError::not_found("rule_group", d.group_id))?;
+        let before = rule::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("rule", id))?;
+        let group = rule_group::Entity::find_by_id(d.group_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("rule_group", d.group_id))?;
         let mut am = rule_active(d)?;
         am.id = Set(id);
         am.version = Set(before.version + 1);
@@ -314,7 +430,15 @@ impl Store {
         };
         let r = rule_record(m);
         snapshot(&txn, &r, meta).await?;
-        let row = AuditRow { ruleset_id: Some(group.ruleset_id), group_id: Some(group.id), rule_id: Some(id), action: RuleAuditAction::RuleUpdated, before: to_json(&rule_record(before)), after: to_json(&r), meta };
+        let row = AuditRow {
+            ruleset_id: Some(group.ruleset_id),
+            group_id: Some(group.id),
+            rule_id: Some(id),
+            action: RuleAuditAction::RuleUpdated,
+            before: to_json(&rule_record(before)),
+            after: to_json(&r),
+            meta,
+        };
         audit(&txn, row).await?;
         txn.commit().await?;
         Ok(r)
@@ -323,14 +447,25 @@ impl Store {
     /// Deletes a rule (its versions cascade; the audit row keeps the last state).
     pub async fn delete_rule(&self, id: i64, meta: &ChangeMeta) -> Result<()> {
         let txn = self.db.begin().await?;
-        let before = rule::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| StoreError::not_found("rule", id))?;
+        let before = rule::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("rule", id))?;
         let ruleset_id: Option<i64> = rule_group::Entity::find_by_id(before.group_id)
             .select_only()
             .column(rule_group::Column::RulesetId)
             .into_tuple()
             .one(&txn)
             .await?;
-        let row = AuditRow { ruleset_id, group_id: Some(before.group_id), rule_id: Some(id), action: RuleAuditAction::RuleDeleted, before: to_json(&rule_record(before)), after: Json::Null, meta };
+        let row = AuditRow {
+            ruleset_id,
+            group_id: Some(before.group_id),
+            rule_id: Some(id),
+            action: RuleAuditAction::RuleDeleted,
+            before: to_json(&rule_record(before)),
+            after: Json::Null,
+            meta,
+        };
         audit(&txn, row).await?;
         rule::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
@@ -339,7 +474,10 @@ impl Store {
 
     /// One rule.
     pub async fn rule(&self, id: i64) -> Result<Option<Rule>> {
-        Ok(rule::Entity::find_by_id(id).one(&self.db).await?.map(rule_record))
+        Ok(rule::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(rule_record))
     }
 
     /// Rules of the given groups by (evaluation_order, id).
@@ -380,7 +518,11 @@ impl Store {
         if let Some(id) = ruleset_id {
             q = q.filter(rule_audit::Column::RulesetId.eq(id));
         }
-        let rows = q.order_by_desc(rule_audit::Column::Id).limit(limit).all(&self.db).await?;
+        let rows = q
+            .order_by_desc(rule_audit::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
         rows.into_iter()
             .map(|m| {
                 Ok(RuleAudit {

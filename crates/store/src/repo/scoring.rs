@@ -68,7 +68,11 @@ impl Store {
     }
 
     /// Replaces a profile's fields; `is_default` clears the others.
-    pub async fn update_scoring_profile(&self, id: i64, d: &ScoringProfileData) -> Result<ScoringProfile> {
+    pub async fn update_scoring_profile(
+        &self,
+        id: i64,
+        d: &ScoringProfileData,
+    ) -> Result<ScoringProfile> {
         let name = d.name.trim();
         let txn = self.db.begin().await?;
         if d.is_default {
@@ -86,7 +90,9 @@ impl Store {
         };
         let m = match scoring_profile::Entity::update(am).exec(&txn).await {
             Ok(m) => m,
-            Err(DbErr::RecordNotUpdated) => return Err(StoreError::not_found("scoring_profile", id)),
+            Err(DbErr::RecordNotUpdated) => {
+                return Err(StoreError::not_found("scoring_profile", id));
+            }
             Err(e) => return Err(ErrCtx::write("scoring_profile").map(e)),
         };
         txn.commit().await?;
@@ -95,13 +101,25 @@ impl Store {
 
     /// Makes `id` the default profile.
     pub async fn set_default_scoring_profile(&self, id: i64) -> Result<ScoringProfile> {
-        let p = self.scoring_profile(id).await?.ok_or_else(|| StoreError::not_found("scoring_profile", id))?;
-        self.update_scoring_profile(id, &ScoringProfileData { is_default: true, ..p.data }).await
+        let p = self
+            .scoring_profile(id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("scoring_profile", id))?;
+        self.update_scoring_profile(
+            id,
+            &ScoringProfileData {
+                is_default: true,
+                ..p.data
+            },
+        )
+        .await
     }
 
     /// Deletes a profile (its listing scores cascade).
     pub async fn delete_scoring_profile(&self, id: i64) -> Result<()> {
-        let res = scoring_profile::Entity::delete_by_id(id).exec(&self.db).await?;
+        let res = scoring_profile::Entity::delete_by_id(id)
+            .exec(&self.db)
+            .await?;
         if res.rows_affected == 0 {
             return Err(StoreError::not_found("scoring_profile", id));
         }
@@ -110,12 +128,18 @@ impl Store {
 
     /// One profile.
     pub async fn scoring_profile(&self, id: i64) -> Result<Option<ScoringProfile>> {
-        Ok(scoring_profile::Entity::find_by_id(id).one(&self.db).await?.map(profile_record))
+        Ok(scoring_profile::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(profile_record))
     }
 
     /// Every profile by id.
     pub async fn scoring_profiles(&self) -> Result<Vec<ScoringProfile>> {
-        let rows = scoring_profile::Entity::find().order_by_asc(scoring_profile::Column::Id).all(&self.db).await?;
+        let rows = scoring_profile::Entity::find()
+            .order_by_asc(scoring_profile::Column::Id)
+            .all(&self.db)
+            .await?;
         Ok(rows.into_iter().map(profile_record).collect())
     }
 
@@ -130,22 +154,34 @@ impl Store {
     }
 
     /// Upserts listing scores for one profile (one statement).
-    pub async fn upsert_listing_scores(&self, profile_id: i64, scores: &[(i64, Option<Decimal>)]) -> Result<()> {
+    pub async fn upsert_listing_scores(
+        &self,
+        profile_id: i64,
+        scores: &[(i64, Option<Decimal>)],
+    ) -> Result<()> {
         if scores.is_empty() {
             return Ok(());
         }
         let t = now();
-        let rows = scores.iter().map(|(listing_id, score)| listing_score::ActiveModel {
-            listing_id: Set(*listing_id),
-            profile_id: Set(profile_id),
-            score: Set(score.map(Dec::ratio)),
-            computed_at: Set(t),
-        });
+        let rows = scores
+            .iter()
+            .map(|(listing_id, score)| listing_score::ActiveModel {
+                listing_id: Set(*listing_id),
+                profile_id: Set(profile_id),
+                score: Set(score.map(Dec::ratio)),
+                computed_at: Set(t),
+            });
         listing_score::Entity::insert_many(rows)
             .on_conflict(
-                OnConflict::columns([listing_score::Column::ListingId, listing_score::Column::ProfileId])
-                    .update_columns([listing_score::Column::Score, listing_score::Column::ComputedAt])
-                    .to_owned(),
+                OnConflict::columns([
+                    listing_score::Column::ListingId,
+                    listing_score::Column::ProfileId,
+                ])
+                .update_columns([
+                    listing_score::Column::Score,
+                    listing_score::Column::ComputedAt,
+                ])
+                .to_owned(),
             )
             .exec(&self.db)
             .await
@@ -154,7 +190,11 @@ impl Store {
     }
 
     /// Scores of listings under a profile (for DataLoaders).
-    pub async fn listing_scores(&self, profile_id: i64, listing_ids: &[i64]) -> Result<HashMap<i64, ListingScore>> {
+    pub async fn listing_scores(
+        &self,
+        profile_id: i64,
+        listing_ids: &[i64],
+    ) -> Result<HashMap<i64, ListingScore>> {
         let rows = listing_score::Entity::find()
             .filter(listing_score::Column::ProfileId.eq(profile_id))
             .filter(listing_score::Column::ListingId.is_in(listing_ids.to_vec()))
@@ -163,12 +203,15 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|m| {
-                (m.listing_id, ListingScore {
-                    listing_id: m.listing_id,
-                    profile_id: m.profile_id,
-                    score: m.score.map(|d| d.0),
-                    computed_at: m.computed_at,
-                })
+                (
+                    m.listing_id,
+                    ListingScore {
+                        listing_id: m.listing_id,
+                        profile_id: m.profile_id,
+                        score: m.score.map(|d| d.0),
+                        computed_at: m.computed_at,
+                    },
+                )
             })
             .collect())
     }

@@ -8,9 +8,13 @@
 
 use std::collections::HashMap;
 
-use domain::model::{BulkOutcome, ListingValuation, ValuationCause, ValuationHistoryEntry, ValuationUpdate};
+use domain::model::{
+    BulkOutcome, ListingValuation, ValuationCause, ValuationHistoryEntry, ValuationUpdate,
+};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use sea_orm::{FromQueryResult, TransactionTrait, Value};
 use serde_json::Value as Json;
 
@@ -100,9 +104,15 @@ fn row_values(u: &ValuationUpdate, at: chrono::DateTime<chrono::Utc>) -> Vec<Val
     ]
 }
 
-async fn update_chunk<C: ConnectionTrait>(db: &C, rows: &[&ValuationUpdate], at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+async fn update_chunk<C: ConnectionTrait>(
+    db: &C,
+    rows: &[&ValuationUpdate],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     let mut q = Sql::new(db.get_database_backend());
-    q.push("WITH v(id, ").push(&COLUMNS.join(", ")).push(") AS (VALUES ");
+    q.push("WITH v(id, ")
+        .push(&COLUMNS.join(", "))
+        .push(") AS (VALUES ");
     for (i, u) in rows.iter().enumerate() {
         q.push(if i == 0 { "(" } else { ", (" });
         for (j, value) in row_values(u, at).into_iter().enumerate() {
@@ -117,8 +127,12 @@ async fn update_chunk<C: ConnectionTrait>(db: &C, rows: &[&ValuationUpdate], at:
     for c in COLUMNS {
         q.push(c).push(" = v.").push(c).push(", ");
     }
-    q.push("updated_at = ").bind(at).push(" FROM v WHERE listings.id = v.id");
-    db.execute_raw(q.build()).await.map_err(|e| ErrCtx::write("listing").map(e))?;
+    q.push("updated_at = ")
+        .bind(at)
+        .push(" FROM v WHERE listings.id = v.id");
+    db.execute_raw(q.build())
+        .await
+        .map_err(|e| ErrCtx::write("listing").map(e))?;
     Ok(())
 }
 
@@ -141,13 +155,20 @@ async fn latest_history<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<HashM
     q.push(") GROUP BY listing_id)");
     let rows = db.query_all_raw(q.build()).await?;
     rows.iter()
-        .map(|r| Latest::from_query_result(r, "").map(|l| (l.listing_id, l)).map_err(StoreError::from))
+        .map(|r| {
+            Latest::from_query_result(r, "")
+                .map(|l| (l.listing_id, l))
+                .map_err(StoreError::from)
+        })
         .collect()
 }
 
 fn job_uuid(id: &Option<String>) -> Result<Option<uuid::Uuid>> {
     id.as_deref()
-        .map(|s| s.parse::<uuid::Uuid>().map_err(|_| StoreError::validation("job_id", "not a UUID")))
+        .map(|s| {
+            s.parse::<uuid::Uuid>()
+                .map_err(|_| StoreError::validation("job_id", "not a UUID"))
+        })
         .transpose()
 }
 
@@ -191,7 +212,9 @@ impl Store {
                 let adjusted = r2(u.valuation.adjusted_price_usd);
                 let due = match latest.get(&u.listing_id) {
                     None => true,
-                    Some(l) => l.price_usd.0 != price || l.adjusted_price_usd.map(|d| d.0) != adjusted,
+                    Some(l) => {
+                        l.price_usd.0 != price || l.adjusted_price_usd.map(|d| d.0) != adjusted
+                    }
                 };
                 if due {
                     history.push(valuation_history::ActiveModel {
@@ -223,7 +246,11 @@ impl Store {
     }
 
     /// A listing's valuation history, newest first.
-    pub async fn valuation_history(&self, listing_id: i64, limit: u64) -> Result<Vec<ValuationHistoryEntry>> {
+    pub async fn valuation_history(
+        &self,
+        listing_id: i64,
+        limit: u64,
+    ) -> Result<Vec<ValuationHistoryEntry>> {
         use sea_orm::QuerySelect;
         let rows = valuation_history::Entity::find()
             .filter(valuation_history::Column::ListingId.eq(listing_id))

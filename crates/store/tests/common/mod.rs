@@ -76,7 +76,9 @@ pub fn listing(title: &str, price: &str) -> ListingWrite {
 pub fn valuation(adjusted: &str) -> ListingValuation {
     ListingValuation {
         adjusted_price_usd: Some(dec(adjusted)),
-        valuation_breakdown: Some(serde_json::json!({"adjustedPrice": adjusted, "evaluatedAt": "x"})),
+        valuation_breakdown: Some(
+            serde_json::json!({"adjustedPrice": adjusted, "evaluatedAt": "x"}),
+        ),
         valued_at: Some(chrono::Utc::now()),
         deal_class: Some(DealClass::Neutral),
         delta_pct: Some(Decimal::ZERO),
