@@ -54,6 +54,13 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU time of this thread in nanoseconds (first field of `/proc/thread-self/schedstat`), so
+/// the throughput of a single-threaded pass holds even when other processes share the cores.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -64,22 +71,32 @@ fn peak_rss_kib() -> Option<u64> {
 fn memory_probe() {
     let (w, plan) = plan();
     let listings = workload::generate(&w, 100_000);
-    // Best of five passes: the machine may be busy with other work.
-    let secs = (0..5)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(value_all(&plan, &listings));
-            start.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min);
+    // Best of five passes, by wall clock and by this thread's CPU time.
+    let mut best_wall = f64::INFINITY;
+    let mut best_cpu = f64::INFINITY;
+    for _ in 0..5 {
+        let cpu0 = thread_cpu_ns();
+        let start = Instant::now();
+        black_box(value_all(&plan, &listings));
+        best_wall = best_wall.min(start.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (cpu0, thread_cpu_ns()) {
+            best_cpu = best_cpu.min((b - a) as f64 / 1e9);
+        }
+    }
     println!(
-        "memory probe: 100000 listings valued in {secs:.3} s ({:.0} listings/s), peak RSS {} KiB",
-        100_000.0 / secs,
+        "memory probe: 100000 listings valued in {best_wall:.3} s wall ({:.0} listings/s), \
+         {best_cpu:.3} s CPU ({:.0} listings/s per core), peak RSS {} KiB",
+        100_000.0 / best_wall,
+        100_000.0 / best_cpu,
         peak_rss_kib().unwrap_or(0)
     );
 }
 
 fn main() {
+    if std::env::args().any(|a| a == "--split") {
+        split_probe();
+        return;
+    }
     if std::env::args().any(|a| a == "--memory-probe") {
         memory_probe();
         return;
@@ -92,4 +109,40 @@ fn main() {
             .arg("--memory-probe")
             .status();
     }
+}
+
+/// `--split`: the cost of building contexts alone versus building and valuing them.
+fn split_probe() {
+    let (w, plan) = plan();
+    let n: usize = std::env::var("PROBE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let listings = workload::generate(&w, n);
+    let mut ctx = Context::new();
+    let t = Instant::now();
+    for _ in 0..3 {
+        for l in &listings {
+            l.fill(&mut ctx);
+            black_box(&ctx);
+        }
+    }
+    println!(
+        "fill only: {:.0} ns/listing",
+        t.elapsed().as_nanos() as f64 / (3 * n) as f64
+    );
+    let mut out = Outcome::default();
+    let over = ListingOverride::default();
+    let t = Instant::now();
+    for _ in 0..3 {
+        for l in &listings {
+            l.fill(&mut ctx);
+            plan.evaluate_into(&ctx, l.price, &over, &mut out);
+            black_box(&out);
+        }
+    }
+    println!(
+        "fill+evaluate: {:.0} ns/listing",
+        t.elapsed().as_nanos() as f64 / (3 * n) as f64
+    );
 }

@@ -1,12 +1,9 @@
 //! Exact decimal helpers: doubles into decimals by their shortest round-trip text, and the
 //! half-away-from-zero rounding the spec calls "half-up".
 
-use std::fmt::Write as _;
 use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
-
-use crate::value::NumText;
 
 /// Converts a double to the decimal of its shortest round-trip text (`0.1` → `0.1` exactly).
 /// `None` for non-finite values or values outside the decimal range.
@@ -29,50 +26,24 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
             }
         }
     }
-    let mut buf = StackText::default();
-    if write!(buf, "{}", NumText(n)).is_ok()
-        && let Ok(d) = Decimal::from_str(buf.as_str())
-    {
-        return Some(d);
-    }
-    // Very large or tiny magnitudes: scientific parsing rounds to the decimal range.
-    Decimal::from_scientific(&format!("{n:e}")).ok()
+    // Ryu gives the shortest round-trip digits without the formatting machinery; it writes
+    // an exponent only for very large or small magnitudes.
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(n);
+    let exact = if text.contains('e') {
+        Decimal::from_scientific(text)
+    } else {
+        Decimal::from_str(text)
+    };
+    // Magnitudes below the 28-place decimal range round to the nearest representable value.
+    exact.ok().or_else(|| {
+        (n.abs() < 1.0)
+            .then(|| Decimal::from_str(&format!("{n:.28}")).ok())
+            .flatten()
+    })
 }
 
 const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
-
-/// A fixed stack buffer for number text: no heap allocation on the valuation hot path.
-struct StackText {
-    buf: [u8; 64],
-    len: usize,
-}
-
-impl Default for StackText {
-    fn default() -> Self {
-        Self {
-            buf: [0; 64],
-            len: 0,
-        }
-    }
-}
-
-impl StackText {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
-    }
-}
-
-impl std::fmt::Write for StackText {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(std::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
 
 /// Rounds half away from zero to `dp` places.
 pub fn round_half_up(d: Decimal, dp: u32) -> Decimal {
@@ -100,12 +71,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fast_path_agrees_with_shortest_text() {
+    fn conversion_is_shortest_and_round_trips() {
+        let check = |n: f64| {
+            let d = from_f64(n).unwrap_or_else(|| panic!("{n}"));
+            let text = d.to_string();
+            assert_eq!(text.parse::<f64>().ok(), Some(n), "{n} → {text}");
+            // Ties at the 17th digit may round either way; the length is what "shortest" means.
+            assert!(
+                text.len() <= crate::value::NumText(n).to_string().len(),
+                "{n} → {text}"
+            );
+        };
         let mut x = 0.000_123_f64;
         for i in 0..20_000 {
-            let n = x * if i % 2 == 0 { 1.0 } else { -1.0 };
-            let text = crate::value::NumText(n).to_string();
-            assert_eq!(from_f64(n), Decimal::from_str(&text).ok(), "{n}");
+            check(x * if i % 2 == 0 { 1.0 } else { -1.0 });
             x = x * 1.0013 + 0.37;
         }
         for n in [
@@ -115,13 +94,11 @@ mod tests {
             1.0 / 3.0,
             999_999_999.5,
             2.675,
+            1e21,
         ] {
-            assert_eq!(
-                from_f64(n),
-                Decimal::from_str(&crate::value::NumText(n).to_string()).ok(),
-                "{n}"
-            );
+            check(n);
         }
+        assert_eq!(from_f64(268.98), Some(Decimal::new(26898, 2)));
     }
 
     #[test]

@@ -59,28 +59,17 @@ impl Action {
         }
         let base = match &self.kind {
             ActionKind::Fixed(v) => *v,
-            ActionKind::PerUnit {
-                field,
-                rate,
-                per_tb,
-            } => {
-                let q = quantity(&ctx.get(field), "the quantity")?.unwrap_or_default();
-                let q = if *per_tb {
-                    q / Decimal::ONE_THOUSAND
-                } else {
-                    q
-                };
-                q * rate
+            ActionKind::PerUnit { field, rate } => {
+                quantity(&ctx.get(field), "the quantity")?.unwrap_or_default() * rate
             }
             ActionKind::Benchmark {
                 field,
-                rate,
-                divisor,
+                rate_per_point,
             } => {
                 let score = quantity(&ctx.get(field), "the benchmark score")?.ok_or_else(|| {
                     fail(ErrorKind::MissingValue, "the benchmark score is missing")
                 })?;
-                score / divisor * rate
+                score * rate_per_point
             }
             ActionKind::Multiplier(factor) => running_price * factor,
             ActionKind::Formula(formula) => {

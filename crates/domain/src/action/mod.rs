@@ -67,15 +67,16 @@ pub struct Action {
 #[derive(Debug, Clone)]
 enum ActionKind {
     Fixed(Decimal),
+    /// `rate` already divided by 1000 for `per_tb` (exact: a power of ten only moves the
+    /// decimal point), so evaluation is one multiplication.
     PerUnit {
         field: FieldRef,
         rate: Decimal,
-        per_tb: bool,
     },
+    /// `rate_per_point` = value ÷ unit divisor, exact for the same reason.
     Benchmark {
         field: FieldRef,
-        rate: Decimal,
-        divisor: Decimal,
+        rate_per_point: Decimal,
     },
     /// `value ÷ 100 − 1`, applied to the running price at the start of the rule.
     Multiplier(Decimal),
@@ -139,19 +140,19 @@ impl Action {
             "fixed_value" | "additive" => ActionKind::Fixed(rate),
             "per_unit" => {
                 let (field, per_tb) = per_unit_metric(obj.get("metric"), registry)?;
-                ActionKind::PerUnit {
-                    field,
-                    rate,
-                    per_tb,
-                }
+                let rate = if per_tb {
+                    rate / Decimal::ONE_THOUSAND
+                } else {
+                    rate
+                };
+                ActionKind::PerUnit { field, rate }
             }
             "benchmark_based" => {
                 let field = benchmark_metric(obj.get("metric"), registry)?;
                 let divisor = benchmark_divisor(obj.get("unit_type"))?;
                 ActionKind::Benchmark {
                     field,
-                    rate,
-                    divisor,
+                    rate_per_point: rate / divisor,
                 }
             }
             "multiplier" => ActionKind::Multiplier(rate / Decimal::ONE_HUNDRED - Decimal::ONE),

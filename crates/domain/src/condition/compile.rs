@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use super::text::Needle;
 use super::{CompareOp, Condition, Leaf, Node, Test};
-use crate::context::FieldRegistry;
+use crate::context::{FieldRef, FieldRegistry};
 use crate::error::{DomainError, ErrorKind};
 use crate::value::{Value, parse_numeric_str};
 
@@ -128,7 +128,7 @@ fn compile_group(
             "`not` needs at least one condition",
         ));
     }
-    let compiled = children
+    let mut compiled = children
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -139,6 +139,13 @@ fn compile_group(
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // A one-child and/or is its child: same truth and failure, one level less to walk.
+    if logic != "not"
+        && compiled.len() == 1
+        && let Some(only) = compiled.pop()
+    {
+        return Ok(only);
+    }
     Ok(match logic.as_str() {
         "and" => Node::And(compiled),
         "or" => Node::Or(compiled),
@@ -188,8 +195,17 @@ fn compile_leaf(
         ));
     };
     let value = obj.get("value").unwrap_or(&Json::Null);
-    let test = compile_test(&operator, value)
-        .map_err(|(kind, message)| err(kind, path, "value", message))?;
+    let test = match compile_test(&operator, value) {
+        Ok(Test::IsNull { negate }) => match &resolved {
+            FieldRef::Root(root) => Test::RootIsNull {
+                root: *root,
+                negate,
+            },
+            _ => Test::IsNull { negate },
+        },
+        Ok(test) => test,
+        Err((kind, message)) => return Err(err(kind, path, "value", message)),
+    };
     Ok(Leaf {
         field: resolved,
         path: field_path.to_owned(),

@@ -1,7 +1,8 @@
 //! Evaluation of a compiled condition tree on one context.
 //!
 //! Children run left to right with short-circuit, so an unreached child cannot fail; a failing
-//! leaf that is reached fails the whole tree.
+//! leaf that is reached fails the whole tree. The hot path reads fields by reference and
+//! carries failures as a small copyable value; the message is only built when one escapes.
 
 use std::fmt;
 
@@ -25,17 +26,41 @@ impl fmt::Display for EvalError {
     }
 }
 
+/// A failure inside the tree: which leaf, what kind, what it found.
+#[derive(Clone, Copy)]
+struct Failure<'a> {
+    kind: ErrorKind,
+    leaf: &'a Leaf,
+    found: &'static str,
+}
+
+impl Failure<'_> {
+    fn into_error(self) -> EvalError {
+        let wanted = if self.kind == ErrorKind::NotNumeric {
+            "a number"
+        } else {
+            "text"
+        };
+        EvalError {
+            kind: self.kind,
+            message: format!("`{}` is a {}, not {wanted}", self.leaf.path, self.found),
+        }
+    }
+}
+
+type Outcome<'a> = Result<bool, Failure<'a>>;
+
 impl Condition {
     /// Evaluates the tree on `ctx`.
     pub fn eval(&self, ctx: &Context) -> Result<bool, EvalError> {
         match &self.root {
             None => Ok(true),
-            Some(node) => eval_node(node, ctx),
+            Some(node) => eval_node(node, ctx).map_err(Failure::into_error),
         }
     }
 }
 
-fn all(children: &[Node], ctx: &Context) -> Result<bool, EvalError> {
+fn all<'a>(children: &'a [Node], ctx: &Context) -> Outcome<'a> {
     for c in children {
         if !eval_node(c, ctx)? {
             return Ok(false);
@@ -44,8 +69,9 @@ fn all(children: &[Node], ctx: &Context) -> Result<bool, EvalError> {
     Ok(true)
 }
 
-fn eval_node(node: &Node, ctx: &Context) -> Result<bool, EvalError> {
+fn eval_node<'a>(node: &'a Node, ctx: &Context) -> Outcome<'a> {
     match node {
+        Node::Leaf(leaf) => eval_leaf(leaf, ctx),
         Node::And(children) => all(children, ctx),
         Node::Not(children) => all(children, ctx).map(|b| !b),
         Node::Or(children) => {
@@ -59,31 +85,25 @@ fn eval_node(node: &Node, ctx: &Context) -> Result<bool, EvalError> {
             }
             Ok(false)
         }
-        Node::Leaf(leaf) => eval_leaf(leaf, ctx),
     }
 }
 
-fn eval_leaf(leaf: &Leaf, ctx: &Context) -> Result<bool, EvalError> {
-    let field = ctx.get(&leaf.field);
-    let f: &Value = &field;
-    if let Test::IsNull { negate } = leaf.test {
-        return Ok(f.is_null() != negate);
+fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
+    let f = ctx.value(&leaf.field);
+    match &leaf.test {
+        Test::IsNull { negate } => return Ok(f.is_null() != *negate),
+        Test::RootIsNull { root, negate } => return Ok(ctx.is_present(*root) == *negate),
+        _ if f.is_null() => return Ok(false),
+        _ => {}
     }
-    if f.is_null() {
-        return Ok(false);
-    }
-    let fail = |kind: ErrorKind, what: &str| EvalError {
+    let fail = |kind| Failure {
         kind,
-        message: format!("`{}` is a {}, not {what}", leaf.path, f.kind_name()),
-    };
-    let numeric = || {
-        f.as_number()
-            .ok_or_else(|| fail(ErrorKind::NotNumeric, "a number"))
+        leaf,
+        found: f.kind_name(),
     };
     Ok(match &leaf.test {
-        Test::Equals { value, negate } => equals(f, value) != *negate,
         Test::Compare { op, rhs } => {
-            let x = numeric()?;
+            let x = f.as_number().ok_or_else(|| fail(ErrorKind::NotNumeric))?;
             match op {
                 CompareOp::Greater => x > *rhs,
                 CompareOp::Less => x < *rhs,
@@ -92,25 +112,10 @@ fn eval_leaf(leaf: &Leaf, ctx: &Context) -> Result<bool, EvalError> {
             }
         }
         Test::Between { min, max } => {
-            let x = numeric()?;
+            let x = f.as_number().ok_or_else(|| fail(ErrorKind::NotNumeric))?;
             *min <= x && x <= *max
         }
-        Test::Contains(needle) => match f {
-            Value::Map(_) => return Err(fail(ErrorKind::NotString, "text")),
-            Value::List(items) => items
-                .iter()
-                .any(|item| with_text(item, |t| needle.equals(t))),
-            _ => with_text(f, |t| needle.contained_in(t)),
-        },
-        Test::StartsWith(needle) => {
-            text_op(f, |t| needle.prefix_of(t)).ok_or_else(|| fail(ErrorKind::NotString, "text"))?
-        }
-        Test::EndsWith(needle) => {
-            text_op(f, |t| needle.suffix_of(t)).ok_or_else(|| fail(ErrorKind::NotString, "text"))?
-        }
-        Test::Regex(re) => {
-            text_op(f, |t| re.is_match(t)).ok_or_else(|| fail(ErrorKind::NotString, "text"))?
-        }
+        Test::Equals { value, negate } => equals(f, value) != *negate,
         Test::In { members, negate } => {
             let found = match f {
                 Value::List(items) => items.iter().any(|i| members.iter().any(|m| m.strict_eq(i))),
@@ -118,7 +123,23 @@ fn eval_leaf(leaf: &Leaf, ctx: &Context) -> Result<bool, EvalError> {
             };
             found != *negate
         }
-        Test::IsNull { .. } => false,
+        Test::Contains(needle) => match f {
+            Value::Map(_) => return Err(fail(ErrorKind::NotString)),
+            Value::List(items) => items
+                .iter()
+                .any(|item| text_op(item, |t| needle.equals(t)) == Some(true)),
+            _ => text_op(f, |t| needle.contained_in(t)) == Some(true),
+        },
+        Test::StartsWith(needle) => {
+            text_op(f, |t| needle.prefix_of(t)).ok_or_else(|| fail(ErrorKind::NotString))?
+        }
+        Test::EndsWith(needle) => {
+            text_op(f, |t| needle.suffix_of(t)).ok_or_else(|| fail(ErrorKind::NotString))?
+        }
+        Test::Regex(re) => {
+            text_op(f, |t| re.is_match(t)).ok_or_else(|| fail(ErrorKind::NotString))?
+        }
+        Test::IsNull { .. } | Test::RootIsNull { .. } => false,
     })
 }
 
@@ -138,12 +159,6 @@ fn equals(f: &Value, value: &Value) -> bool {
             _ => f.strict_eq(value),
         },
     }
-}
-
-/// Runs `op` on the string form of a scalar; `false` for lists and maps (not reached: callers
-/// reject them first) .
-fn with_text(v: &Value, op: impl FnOnce(&str) -> bool) -> bool {
-    text_op(v, op).unwrap_or(false)
 }
 
 /// `op` on the string form of a scalar, `None` for lists and maps.

@@ -42,15 +42,34 @@ struct Leaf {
 
 #[derive(Debug, Clone)]
 enum Test {
-    Equals { value: Value, negate: bool },
-    Compare { op: CompareOp, rhs: f64 },
-    Between { min: f64, max: f64 },
+    Equals {
+        value: Value,
+        negate: bool,
+    },
+    Compare {
+        op: CompareOp,
+        rhs: f64,
+    },
+    Between {
+        min: f64,
+        max: f64,
+    },
     Contains(text::Needle),
     StartsWith(text::Needle),
     EndsWith(text::Needle),
     Regex(Regex),
-    In { members: Vec<Value>, negate: bool },
-    IsNull { negate: bool },
+    In {
+        members: Vec<Value>,
+        negate: bool,
+    },
+    IsNull {
+        negate: bool,
+    },
+    /// `is_null`/`is_not_null` on a whole root: null exactly when the root is absent.
+    RootIsNull {
+        root: crate::context::Root,
+        negate: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -176,6 +176,17 @@ impl Context {
         self.custom.as_deref().unwrap_or(&EMPTY_MAP)
     }
 
+    /// Reads a core or custom field without copying; a whole root reads as null here (use
+    /// [`Context::get`] or [`Context::root_value`] to materialise roots).
+    #[inline]
+    pub fn value(&self, field: &FieldRef) -> &Value {
+        match field {
+            FieldRef::Slot(s) => self.slot(*s),
+            FieldRef::Custom(k) => self.custom().get(&**k).unwrap_or(&NULL),
+            FieldRef::Root(_) => &NULL,
+        }
+    }
+
     /// Reads a resolved field; whole roots are materialised as maps.
     #[inline]
     pub fn get(&self, field: &FieldRef) -> Cow<'_, Value> {

@@ -132,11 +132,15 @@ impl Outcome {
             .iter()
             .map(|rs| {
                 let planned = &plan.rulesets[rs.plan_index];
-                let rules = self.rules[rs.rules.clone()]
+                let mut recorded = self.rules[rs.rules.clone()].iter().peekable();
+                let rules = planned
+                    .rules
                     .iter()
-                    .map(|r| {
-                        let p = &planned.rules[r.rule_index];
-                        let actions = self.actions[r.actions.clone()]
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let r = recorded.next_if(|r| r.rule_index == i);
+                        let actions = r.map_or(&[][..], |r| &self.actions[r.actions.clone()]);
+                        let actions = actions
                             .iter()
                             .zip(&p.actions)
                             .map(|(a, pa)| ActionBreakdown {
@@ -152,9 +156,9 @@ impl Outcome {
                             rule_name: p.name.clone(),
                             group_id: p.group_id,
                             group_name: p.group_name.clone(),
-                            matched: r.matched,
-                            adjustment: scaled(r.adjustment, 4),
-                            error: r.error.as_ref().map(describe),
+                            matched: r.is_some_and(|r| r.matched),
+                            adjustment: scaled(r.map_or(Decimal::ZERO, |r| r.adjustment), 4),
+                            error: r.and_then(|r| r.error.as_deref()).map(describe),
                             actions,
                         }
                     })

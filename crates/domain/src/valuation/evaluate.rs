@@ -38,7 +38,9 @@ pub struct Outcome {
     pub mode: Mode,
     /// Evaluated rulesets, in evaluation order.
     pub rulesets: Vec<RulesetOutcome>,
-    /// Evaluated rules of all rulesets, in evaluation order.
+    /// Rules that matched or whose tree failed, in evaluation order. Every other rule of an
+    /// evaluated ruleset was evaluated and did not match (kept implicit: most rules don't
+    /// match most listings, and recording them would dominate the cost of a valuation).
     pub rules: Vec<RuleOutcome>,
     /// Evaluated actions of matched rules, in order.
     pub actions: Vec<ActionOutcome>,
@@ -53,7 +55,7 @@ pub struct RulesetOutcome {
     pub plan_index: usize,
     /// Sum of its rules' adjustments (exact).
     pub adjustment: Decimal,
-    /// Its rules in [`Outcome::rules`].
+    /// Its matched or failed rules in [`Outcome::rules`].
     pub rules: Range<usize>,
 }
 
@@ -66,8 +68,8 @@ pub struct RuleOutcome {
     pub matched: bool,
     /// Sum of its actions (exact); 0 when not matched.
     pub adjustment: Decimal,
-    /// The tree's failure, if any.
-    pub error: Option<(ErrorKind, String)>,
+    /// The tree's failure, if any (boxed: failures are rare and the record stays small).
+    pub error: Option<Box<(ErrorKind, String)>>,
     /// Its actions in [`Outcome::actions`] (empty when not matched).
     pub actions: Range<usize>,
 }
@@ -200,10 +202,9 @@ fn evaluate_ruleset(
         let first_action = out.actions.len();
         let (matched, error, adjustment) = match matched {
             Ok(true) => (true, None, run_actions(rule, ctx, *running, out)),
-            Ok(false) => (false, None, Decimal::ZERO),
-            Err(e) => (false, Some(e), Decimal::ZERO),
+            Ok(false) => continue,
+            Err(e) => (false, Some(Box::new(e)), Decimal::ZERO),
         };
-        // Unmatched rules add nothing; skipping the decimal add (scale alignment) matters here.
         if !adjustment.is_zero() {
             *running += adjustment;
         }
