@@ -5,7 +5,10 @@
 
 mod check_cases;
 mod migrate;
+mod schema;
 mod seed;
+mod serve;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +46,21 @@ enum Command {
         #[command(flatten)]
         db: migrate::DbArgs,
     },
+    /// Serves the GraphQL API (GraphiQL at /graphql).
+    Serve(Box<serve::ServeArgs>),
+    /// Writes the API's sorted SDL.
+    Schema {
+        /// Output file.
+        #[arg(long, default_value = "schema/schema.graphql")]
+        out: PathBuf,
+    },
+    /// Manages API tokens.
+    Token {
+        #[command(subcommand)]
+        action: token::Action,
+        #[command(flatten)]
+        db: migrate::DbArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +69,9 @@ fn main() -> ExitCode {
         Command::CheckCases { file } => check_cases::run(&file),
         Command::Migrate { action, db } => migrate::run(action.unwrap_or_default(), &db),
         Command::Seed { listings, db } => seed::run(listings, &db),
+        Command::Serve(args) => serve::run(&args),
+        Command::Schema { out } => schema::run(&out),
+        Command::Token { action, db } => token::run(&action, &db),
     };
     match result {
         Ok(code) => code,

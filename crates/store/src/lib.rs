@@ -22,11 +22,13 @@ mod entity;
 pub mod error;
 pub mod page;
 mod repo;
+pub mod revalue;
 pub mod seed;
 pub mod store;
 
 pub use error::{Result, StoreError};
 pub use page::{Page, PageRequest};
 pub use repo::admin::token_hash;
+pub use repo::api_batch::StatementCounter;
 pub use repo::listing_query::{ListingFilter, ListingSort, ListingSortKey};
 pub use store::{Backend, DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, MigrationState, Store};

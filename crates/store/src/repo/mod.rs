@@ -2,6 +2,7 @@
 //! `domain::model` records at its boundary.
 
 pub(crate) mod admin;
+pub(crate) mod api_batch;
 pub(crate) mod catalogue;
 pub(crate) mod custom_fields;
 pub(crate) mod listing_query;

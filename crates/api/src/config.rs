@@ -1,0 +1,52 @@
+//! [`ApiConfig`]: every knob of the API, filled by the app from its one `Settings` struct
+//! (the API never reads the environment itself).
+
+use std::time::Duration;
+
+/// Limits, auth mode and CORS of the API.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// `AUTH_READS=token`: queries need a token too.
+    pub reads_need_token: bool,
+    /// Deepest selection set accepted.
+    pub max_depth: usize,
+    /// Highest complexity accepted (connection fields cost `first` × their selection).
+    pub max_complexity: usize,
+    /// Largest `first`/`last` of a connection.
+    pub max_page: usize,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+    /// Most operations in one batch request.
+    pub batch_limit: usize,
+    /// Longest an operation may run.
+    pub query_timeout: Duration,
+    /// Whether `__schema`/`__type` are answered.
+    pub introspection: bool,
+    /// Automatic Persisted Queries (hash → query cache).
+    pub apq: bool,
+    /// Requests per second allowed per token (or per client IP without one).
+    pub rate_per_second: u64,
+    /// Burst on top of the steady rate.
+    pub rate_burst: u32,
+    /// Allowed CORS origins (`*` allows any); empty = no CORS headers.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            reads_need_token: false,
+            max_depth: 15,
+            max_complexity: 20_000,
+            max_page: 200,
+            body_limit: 1024 * 1024,
+            batch_limit: 10,
+            query_timeout: Duration::from_secs(15),
+            introspection: true,
+            apq: true,
+            rate_per_second: 100,
+            rate_burst: 200,
+            cors_origins: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! The axum router: GraphQL over HTTP (media-type negotiation, status codes, no mutations over
+//! GET, batch limit, timeout), GraphiQL, `/graphql/ws`, `/health`, body limit, CORS and a
+//! per-token/IP rate limit answering 429 + `RATE_LIMITED`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse, Request as GqlRequest, ServerError, Value};
+use async_graphql_axum::GraphQLSubscription;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::KeyExtractor;
+use tower_governor::{GovernorError, GovernorLayer};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+use crate::auth::{Caller, authenticate};
+use crate::config::ApiConfig;
+use crate::error::{ApiError, Code, INTERNAL_MESSAGE, code_of};
+use crate::loaders::loaders;
+use crate::schema::DealBrainSchema;
+
+const GQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: DealBrainSchema,
+    pub store: store::Store,
+    pub config: Arc<ApiConfig>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+/// Rate-limit key: the bearer token when sent, else the peer IP.
+#[derive(Debug, Clone, Copy)]
+struct CallerKey;
+
+impl KeyExtractor for CallerKey {
+    type Key = String;
+    fn extract<T>(&self, req: &Request<T>) -> Result<String, GovernorError> {
+        if let Some(token) = bearer(req.headers()) {
+            return Ok(format!("t:{}", store::token_hash(token)));
+        }
+        let ip = req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "local".into());
+        Ok(format!("ip:{ip}"))
+    }
+}
+
+fn bearer(h: &HeaderMap) -> Option<&str> {
+    h.get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn error_body(code: Code, message: &str) -> serde_json::Value {
+    serde_json::json!({"errors": [{"message": message, "extensions": {"code": code.as_str()}}]})
+}
+
+fn json_error(
+    status: StatusCode,
+    media: &'static str,
+    code: Code,
+    message: &str,
+) -> Response<Body> {
+    let mut r = (status, Json(error_body(code, message))).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    r
+}
+
+/// The router over `state`.
+pub fn router(state: AppState) -> Router {
+    let cfg = state.config.clone();
+    let per_ns = 1_000_000_000 / cfg.rate_per_second.max(1);
+    let governor = GovernorConfigBuilder::default()
+        .per_nanosecond(per_ns)
+        .burst_size(cfg.rate_burst.max(1))
+        .key_extractor(CallerKey)
+        .finish()
+        .map(|g| {
+            GovernorLayer::new(g).error_handler(|e| match e {
+                GovernorError::TooManyRequests { .. } => json_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    JSON,
+                    Code::RateLimited,
+                    "too many requests; slow down",
+                ),
+                _ => json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    JSON,
+                    Code::Internal,
+                    INTERNAL_MESSAGE,
+                ),
+            })
+        });
+    let mut app = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route_service(
+            "/graphql/ws",
+            GraphQLSubscription::new(state.schema.clone()),
+        )
+        .route("/health", get(health))
+        .layer(DefaultBodyLimit::max(cfg.body_limit))
+        .with_state(state);
+    if let Some(g) = governor {
+        app = app.layer(g);
+    }
+    if !cfg.cors_origins.is_empty() {
+        let origins = if cfg.cors_origins.iter().any(|o| o == "*") {
+            AllowOrigin::from(Any)
+        } else {
+            AllowOrigin::list(
+                cfg.cors_origins
+                    .iter()
+                    .filter_map(|o| HeaderValue::from_str(o).ok()),
+            )
+        };
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
+        );
+    }
+    app
+}
+
+async fn health(State(s): State<AppState>) -> Response<Body> {
+    match s.store.setting("__health").await {
+        Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "unavailable"})),
+        )
+            .into_response(),
+    }
+}
+
+/// The response media type from `Accept`; `None` = 406.
+fn negotiate(h: &HeaderMap) -> Option<&'static str> {
+    let Some(accept) = h.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(JSON);
+    };
+    let mut best: Option<(&'static str, f32)> = None;
+    for part in accept.split(',') {
+        let mut it = part.split(';');
+        let media = it.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let q = it
+            .filter_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
+            .next()
+            .unwrap_or(1.0);
+        let m = match media.as_str() {
+            GQL_RESPONSE => GQL_RESPONSE,
+            JSON => JSON,
+            "application/*" | "*/*" => JSON,
+            _ => continue,
+        };
+        if q > 0.0
+            && best.is_none_or(|(bm, bq)| {
+                q > bq || (q == bq && m == GQL_RESPONSE && bm != GQL_RESPONSE)
+            })
+        {
+            best = Some((m, q));
+        }
+    }
+    best.map(|b| b.0)
+}
+
+fn wants_html(h: &HeaderMap) -> bool {
+    h.get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+async fn graphql_get(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response<Body> {
+    let q = q.unwrap_or_default();
+    if q.is_empty() && wants_html(&headers) {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .title("Deal Brain GraphiQL")
+                .finish(),
+        )
+        .into_response();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return json_error(
+            StatusCode::NOT_ACCEPTABLE,
+            JSON,
+            Code::BadUserInput,
+            "Accept application/graphql-response+json or application/json",
+        );
+    };
+    let req = match async_graphql::http::parse_query_string(&q) {
+        Ok(r) => r,
+        Err(e) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadUserInput,
+                &e.to_string(),
+            );
+        }
+    };
+    if is_mutation(&req) {
+        let mut r = json_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            Code::BadUserInput,
+            "mutations need POST",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
+    execute(s, &headers, BatchRequest::Single(req), media).await
+}
+
+async fn graphql_post(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response<Body> {
+    let Some(media) = negotiate(&headers) else {
+        return json_error(
+            StatusCode::NOT_ACCEPTABLE,
+            JSON,
+            Code::BadUserInput,
+            "Accept application/graphql-response+json or application/json",
+        );
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return json_error(
+                e.status(),
+                media,
+                Code::BadUserInput,
+                "request body too large or unreadable",
+            );
+        }
+    };
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .eq_ignore_ascii_case(JSON)
+    {
+        return json_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            Code::BadUserInput,
+            "Content-Type must be application/json",
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice::<serde_json::Value>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|v| match &v {
+            serde_json::Value::Object(o) => match o.get("query") {
+                None | Some(serde_json::Value::String(_)) => {
+                    serde_json::from_value(v).map_err(|e| e.to_string())
+                }
+                Some(_) => Err("query must be a string".to_owned()),
+            },
+            serde_json::Value::Array(_) => serde_json::from_value(v).map_err(|e| e.to_string()),
+            _ => Err("the body must be a JSON object".to_owned()),
+        }) {
+        Ok(b) => b,
+        Err(e) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadUserInput,
+                &format!("invalid GraphQL request: {e}"),
+            );
+        }
+    };
+    execute(s, &headers, batch, media).await
+}
+
+fn is_mutation(req: &GqlRequest) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+        return false;
+    };
+    match &doc.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => match &req.operation_name {
+            Some(n) => ops
+                .get(n.as_str())
+                .is_some_and(|op| op.node.ty == OperationType::Mutation),
+            None => ops.values().any(|op| op.node.ty == OperationType::Mutation),
+        },
+    }
+}
+
+/// Gives every error a code from the closed set; hides messages of uncoded internal errors.
+fn classify(e: &mut ServerError, request_error: bool) {
+    if code_of(e).is_some() {
+        return;
+    }
+    let m = e.message.to_ascii_lowercase();
+    let code = if m.contains("too deep")
+        || m.contains("too complex")
+        || m.contains("nested too")
+        || m.contains("recursion")
+        || m.contains("too many directives")
+    {
+        Code::QueryTooComplex
+    } else if request_error
+        || m.starts_with("invalid value for argument")
+        || m.starts_with("failed to parse")
+        || m.contains("persistedquerynotfound")
+    {
+        Code::BadUserInput
+    } else {
+        tracing::error!(error = %e.message, "uncoded resolver error");
+        e.message = INTERNAL_MESSAGE.to_owned();
+        Code::Internal
+    };
+    e.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+}
+
+async fn execute(
+    s: AppState,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    media: &'static str,
+) -> Response<Body> {
+    let caller = match bearer(headers) {
+        Some(secret) => match authenticate(&s.store, secret).await {
+            Ok(c) => c,
+            Err(e) => return json_error(StatusCode::UNAUTHORIZED, media, e.code, &e.message),
+        },
+        None => Caller::default(),
+    };
+    if caller.role.is_none() && s.config.reads_need_token {
+        return json_error(
+            StatusCode::UNAUTHORIZED,
+            media,
+            Code::Unauthenticated,
+            "this API needs an API token",
+        );
+    }
+    let requests = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(v) => {
+            if v.len() > s.config.batch_limit {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    Code::BadUserInput,
+                    &format!(
+                        "a batch may hold at most {} operations",
+                        s.config.batch_limit
+                    ),
+                );
+            }
+            if v.is_empty() {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    Code::BadUserInput,
+                    "empty batch",
+                );
+            }
+            v
+        }
+    };
+    let single = requests.len() == 1 && !matches!(headers.get("x-batch"), Some(_));
+    let mut out = Vec::with_capacity(requests.len());
+    let mut all_request_errors = true;
+    for r in requests {
+        let r = r.data(caller.clone()).data(loaders(s.store.clone()));
+        let resp = match tokio::time::timeout(s.config.query_timeout, s.schema.execute(r)).await {
+            Ok(resp) => resp,
+            Err(_) => {
+                let err = ApiError::new(Code::QueryTooComplex, "the operation timed out");
+                async_graphql::Response::from_errors(vec![
+                    err.gql().into_server_error(Default::default()),
+                ])
+            }
+        };
+        let request_error = resp.data == Value::Null
+            && !resp.errors.is_empty()
+            && resp.errors.iter().all(|e| e.path.is_empty());
+        all_request_errors &= request_error;
+        let mut resp = resp;
+        for e in &mut resp.errors {
+            classify(e, request_error);
+        }
+        out.push(resp);
+    }
+    let status = if media == GQL_RESPONSE && all_request_errors {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = if single {
+        out.pop().map(BatchResponse::Single)
+    } else {
+        Some(BatchResponse::Batch(out))
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let mut r = (status, bytes).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    r
+}

@@ -1,0 +1,185 @@
+//! Input types shared by queries and mutations, and their conversion to store/domain types.
+
+use async_graphql::{Enum, ID, InputObject, Json};
+use store::{ListingFilter, ListingSort, ListingSortKey};
+
+use crate::error::ApiError;
+use crate::types::enums::{Condition, DealClass, ListingStatus};
+use crate::types::scalars::{Money, id_of};
+
+/// Largest `first`/`last` of any connection.
+pub const MAX_PAGE: i32 = 200;
+
+/// Which listings to return; every set field must hold, lists mean "any of".
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct ListingFilterInput {
+    /// Lowest list price.
+    pub price_min: Option<Money>,
+    /// Highest list price.
+    pub price_max: Option<Money>,
+    /// Lowest adjusted price.
+    pub adjusted_price_min: Option<Money>,
+    /// Highest adjusted price.
+    pub adjusted_price_max: Option<Money>,
+    /// Conditions.
+    pub conditions: Option<Vec<Condition>>,
+    /// Statuses.
+    pub statuses: Option<Vec<ListingStatus>>,
+    /// CPU ids.
+    pub cpu_ids: Option<Vec<ID>>,
+    /// GPU ids.
+    pub gpu_ids: Option<Vec<ID>>,
+    /// CPU maker (ignoring case).
+    pub cpu_manufacturer: Option<String>,
+    /// Form factor (ignoring case).
+    pub form_factor: Option<String>,
+    /// Device maker (ignoring case).
+    pub manufacturer: Option<String>,
+    /// Least RAM in GB.
+    pub min_ram_gb: Option<i32>,
+    /// Deal classes.
+    pub deal_classes: Option<Vec<DealClass>>,
+    /// Text searched in title and device model.
+    pub search: Option<String>,
+    /// Custom field equality: `{key: value}`.
+    pub custom_fields: Option<Json<serde_json::Map<String, serde_json::Value>>>,
+}
+
+impl ListingFilterInput {
+    /// The store filter.
+    pub fn to_store(&self) -> Result<ListingFilter, ApiError> {
+        let ids = |v: &Option<Vec<ID>>, kind: &str, field: &str| -> Result<Vec<i64>, ApiError> {
+            v.iter().flatten().map(|i| id_of(kind, i, field)).collect()
+        };
+        Ok(ListingFilter {
+            price_min: self.price_min.map(|m| m.0),
+            price_max: self.price_max.map(|m| m.0),
+            adjusted_min: self.adjusted_price_min.map(|m| m.0),
+            adjusted_max: self.adjusted_price_max.map(|m| m.0),
+            conditions: self
+                .conditions
+                .iter()
+                .flatten()
+                .map(|c| (*c).into())
+                .collect(),
+            statuses: self
+                .statuses
+                .iter()
+                .flatten()
+                .map(|c| (*c).into())
+                .collect(),
+            cpu_ids: ids(&self.cpu_ids, "Cpu", "filter.cpuIds")?,
+            gpu_ids: ids(&self.gpu_ids, "Gpu", "filter.gpuIds")?,
+            cpu_manufacturer: self.cpu_manufacturer.clone(),
+            form_factor: self.form_factor.clone(),
+            manufacturer: self.manufacturer.clone(),
+            min_ram_gb: self.min_ram_gb,
+            deal_classes: self
+                .deal_classes
+                .iter()
+                .flatten()
+                .map(|c| (*c).into())
+                .collect(),
+            search: self.search.clone(),
+            custom: self
+                .custom_fields
+                .iter()
+                .flat_map(|m| m.0.iter().map(|(k, v)| (k.clone(), v.clone())))
+                .collect(),
+        })
+    }
+}
+
+/// What listings can be ordered by (ties broken by id).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingOrderField {
+    /// Database id.
+    Id,
+    /// List price.
+    Price,
+    /// Adjusted price.
+    AdjustedPrice,
+    /// List price per multi-thread mark.
+    DollarPerCpuMarkMulti,
+    /// Adjusted price per multi-thread mark.
+    DollarPerCpuMarkMultiAdjusted,
+    /// List price per single-thread mark.
+    DollarPerCpuMarkSingle,
+    /// Adjusted price per single-thread mark.
+    DollarPerCpuMarkSingleAdjusted,
+    /// Composite score (default profile).
+    ScoreComposite,
+    /// Multi-thread mark per watt.
+    PerfPerWatt,
+    /// Creation time.
+    CreatedAt,
+    /// Last write time.
+    UpdatedAt,
+    /// Title.
+    Title,
+}
+
+/// Sort direction.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    /// Ascending.
+    #[default]
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// A listing order.
+#[derive(InputObject, Debug, Clone, Copy)]
+pub struct ListingOrder {
+    /// The key.
+    pub field: ListingOrderField,
+    /// The direction (ascending by default).
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl ListingOrder {
+    /// The store sort.
+    pub fn to_store(self) -> ListingSort {
+        use ListingOrderField as F;
+        let key = match self.field {
+            F::Id => ListingSortKey::Id,
+            F::Price => ListingSortKey::Price,
+            F::AdjustedPrice => ListingSortKey::AdjustedPrice,
+            F::DollarPerCpuMarkMulti => ListingSortKey::DollarPerMarkMulti,
+            F::DollarPerCpuMarkMultiAdjusted => ListingSortKey::DollarPerMarkMultiAdjusted,
+            F::DollarPerCpuMarkSingle => ListingSortKey::DollarPerMarkSingle,
+            F::DollarPerCpuMarkSingleAdjusted => ListingSortKey::DollarPerMarkSingleAdjusted,
+            F::ScoreComposite => ListingSortKey::ScoreComposite,
+            F::PerfPerWatt => ListingSortKey::PerfPerWatt,
+            F::CreatedAt => ListingSortKey::CreatedAt,
+            F::UpdatedAt => ListingSortKey::UpdatedAt,
+            F::Title => ListingSortKey::Title,
+        };
+        ListingSort {
+            key,
+            descending: self.direction == OrderDirection::Desc,
+        }
+    }
+}
+
+/// Checks a page size: 1 ≤ n ≤ [`MAX_PAGE`].
+pub fn page_size(first: Option<i32>, last: Option<i32>, default: i32) -> Result<u64, ApiError> {
+    if last.is_some() {
+        return Err(ApiError::invalid(
+            "last",
+            "unsupported",
+            "backward paging is not supported; use first/after",
+        ));
+    }
+    let n = first.unwrap_or(default);
+    if !(1..=MAX_PAGE).contains(&n) {
+        return Err(ApiError::invalid(
+            "first",
+            "out_of_range",
+            format!("first must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    Ok(u64::try_from(n).unwrap_or(1))
+}

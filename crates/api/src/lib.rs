@@ -1,0 +1,35 @@
+//! # api — Deal Brain's GraphQL API
+//!
+//! One async-graphql schema over the whole domain, served by axum. Resolvers are thin: they
+//! check the caller's role, parse input, call `store`/`domain` and map records to GraphQL
+//! objects (no database entity is a GraphQL type).
+//!
+//! Layout:
+//! - [`schema`] — [`build_schema`] (data, limits, APQ, introspection switch) and [`sdl`].
+//! - [`http`] — [`router`]: `POST/GET /graphql` with GraphQL-over-HTTP negotiation and status
+//!   codes, GraphiQL, `/graphql/ws`, `/health`, body limit, CORS, per-caller rate limit.
+//! - [`query`], [`insights`] — the query root; [`mutation`] — the mutation root by area.
+//! - [`types`] — objects wrapping `domain::model` records, enums, scalars, global ids.
+//! - [`inputs`] — filters, orders and page-size checks.
+//! - [`loaders`] — per-request DataLoaders, one batched query per edge.
+//! - [`auth`] — tokens, roles, guards; [`error`] — the closed set of error codes.
+//! - [`recalc`] — the hook through which writes ask the worker to recalculate.
+//! - [`config`] — [`ApiConfig`], filled by the app from its settings.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod inputs;
+pub mod insights;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod recalc;
+pub mod schema;
+pub mod types;
+
+pub use config::ApiConfig;
+pub use http::{AppState, router};
+pub use recalc::{NoRecalc, RecalcRequester, RecalcScope};
+pub use schema::{DealBrainSchema, Deps, build_schema, sdl};

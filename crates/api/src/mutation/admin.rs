@@ -1,0 +1,309 @@
+//! Admin writes: custom field definitions, settings, thresholds and API tokens.
+
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use domain::custom_fields::{CompiledDefinition, normalize_key};
+use domain::model::{self as m, ApiRole as DomRole, ValuationCause};
+use rust_decimal::Decimal;
+
+use super::{Deleted, check_len, recalc};
+use crate::auth::{generate_secret, require};
+use crate::error::{ApiError, ApiResultExt};
+use crate::insights::ValuationThresholds;
+use crate::query::store;
+use crate::recalc::RecalcScope;
+use crate::types::enums::{ApiRole, CustomFieldEntity, CustomFieldType};
+use crate::types::rules::{ApiToken, CustomField, Setting};
+use crate::types::scalars::{global_id, id_of};
+
+type JsonV = Json<serde_json::Value>;
+
+/// A custom field definition.
+#[derive(InputObject, Debug, Clone)]
+pub struct CustomFieldInput {
+    /// Entity (ignored on update).
+    pub entity: CustomFieldEntity,
+    /// Key; derived from the label when absent (ignored on update).
+    pub key: Option<String>,
+    /// Label (1–128 characters).
+    pub label: String,
+    /// Data type.
+    #[graphql(default_with = "CustomFieldType::String")]
+    pub data_type: CustomFieldType,
+    /// Description.
+    pub description: Option<String>,
+    /// Required.
+    #[graphql(default)]
+    pub required: bool,
+    /// Default value.
+    pub default_value: Option<JsonV>,
+    /// Options (enum/multi_select).
+    pub options: Option<Vec<String>>,
+    /// Validation rules.
+    pub validation: Option<JsonV>,
+    /// Active.
+    #[graphql(default = true)]
+    pub is_active: bool,
+    /// Display order.
+    #[graphql(default = 100)]
+    pub display_order: i32,
+}
+
+/// A new token and its secret (shown only now).
+#[derive(SimpleObject, Debug, Clone)]
+pub struct CreatedApiToken {
+    /// The token.
+    pub token: ApiToken,
+    /// The secret to send as `Authorization: Bearer <secret>`; never shown again.
+    pub secret: String,
+}
+
+fn field_data(
+    i: CustomFieldInput,
+    key: String,
+    by: Option<String>,
+) -> Result<m::CustomFieldData, ApiError> {
+    check_len("input.label", &i.label, 1, 128)?;
+    let d = m::CustomFieldData {
+        entity: i.entity.into(),
+        key,
+        label: i.label.trim().to_owned(),
+        data_type: i.data_type.into(),
+        description: i.description,
+        required: i.required,
+        default_value: i.default_value.map(|v| v.0),
+        options: i.options.map(|o| serde_json::json!(o)),
+        validation: i.validation.map(|v| v.0),
+        is_active: i.is_active,
+        is_locked: false,
+        visibility: m::Visibility::Public,
+        display_order: i.display_order,
+        created_by: by,
+        deleted_at: None,
+    };
+    let json = serde_json::to_value(&d).map_err(|e| ApiError::internal(&e))?;
+    CompiledDefinition::from_json(&json).map_err(|e| ApiError::from(e.within("input")))?;
+    Ok(d)
+}
+
+fn dom_entity(e: CustomFieldEntity) -> Result<domain::custom_fields::CustomFieldEntity, ApiError> {
+    let m: m::CustomFieldEntity = e.into();
+    domain::custom_fields::CustomFieldEntity::parse(m.as_str())
+        .ok_or_else(|| ApiError::internal(&"entity"))
+}
+
+/// Admin mutations.
+#[derive(Debug, Default)]
+pub struct AdminMutation;
+
+#[Object]
+impl AdminMutation {
+    /// Defines a custom field (admin).
+    async fn create_custom_field(
+        &self,
+        ctx: &Context<'_>,
+        input: CustomFieldInput,
+    ) -> async_graphql::Result<CustomField> {
+        let caller = require(ctx, DomRole::Admin)?;
+        let key = normalize_key(
+            dom_entity(input.entity).api()?,
+            input.key.as_deref(),
+            &input.label,
+        )
+        .map_err(|e| ApiError::from(e.within("input")))
+        .api()?;
+        let d = field_data(input, key, caller.actor()).api()?;
+        let f = store(ctx).create_custom_field(&d).await.api()?;
+        Ok(CustomField(f))
+    }
+
+    /// Changes a custom field (admin); a locked field keeps its type.
+    async fn update_custom_field(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: CustomFieldInput,
+    ) -> async_graphql::Result<CustomField> {
+        require(ctx, DomRole::Admin)?;
+        let s = store(ctx);
+        let n = id_of("CustomField", &id, "id").api()?;
+        let mut found = None;
+        for e in m::CustomFieldEntity::ALL {
+            if let Some(f) = s
+                .custom_fields(*e, true)
+                .await
+                .api()?
+                .into_iter()
+                .find(|f| f.id == n)
+            {
+                found = Some(f);
+            }
+        }
+        let old = found.ok_or_else(|| ApiError::not_found("custom field", n))?;
+        let locked_change =
+            old.data.is_locked && m::CustomFieldType::from(input.data_type) != old.data.data_type;
+        if locked_change {
+            return Err(ApiError::invalid(
+                "input.dataType",
+                "locked",
+                "a locked field cannot change type",
+            )
+            .into());
+        }
+        let mut input = input;
+        input.entity = old.data.entity.into();
+        let mut d = field_data(input, old.data.key.clone(), old.data.created_by.clone()).api()?;
+        d.is_locked = old.data.is_locked;
+        let f = s.update_custom_field(n, &d).await.api()?;
+        recalc(ctx, RecalcScope::All, ValuationCause::CustomFieldChange);
+        Ok(CustomField(f))
+    }
+
+    /// Deletes a custom field: soft by default (inactive, kept taken), `hard` drops it.
+    async fn delete_custom_field(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] hard: bool,
+    ) -> async_graphql::Result<Deleted> {
+        require(ctx, DomRole::Admin)?;
+        let s = store(ctx);
+        let n = id_of("CustomField", &id, "id").api()?;
+        if hard {
+            s.delete_custom_field(n).await.api()?;
+        } else {
+            let mut found = None;
+            for e in m::CustomFieldEntity::ALL {
+                if let Some(f) = s
+                    .custom_fields(*e, false)
+                    .await
+                    .api()?
+                    .into_iter()
+                    .find(|f| f.id == n)
+                {
+                    found = Some(f);
+                }
+            }
+            let mut d = found
+                .ok_or_else(|| ApiError::not_found("custom field", n))?
+                .data;
+            if d.is_locked {
+                return Err(
+                    ApiError::invalid("id", "locked", "a locked field cannot be deleted").into(),
+                );
+            }
+            d.is_active = false;
+            d.deleted_at = Some(Utc::now());
+            s.update_custom_field(n, &d).await.api()?;
+        }
+        recalc(ctx, RecalcScope::All, ValuationCause::CustomFieldChange);
+        Ok(Deleted {
+            deleted_id: global_id("CustomField", n),
+        })
+    }
+
+    /// Writes an application setting (admin).
+    async fn set_setting(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+        value: JsonV,
+        description: Option<String>,
+    ) -> async_graphql::Result<Setting> {
+        let caller = require(ctx, DomRole::Admin)?;
+        check_len("key", &key, 1, 128).api()?;
+        let st = store(ctx)
+            .set_setting(
+                key.trim(),
+                value.0,
+                description.as_deref(),
+                caller.actor().as_deref(),
+            )
+            .await
+            .api()?;
+        Ok(st.into())
+    }
+
+    /// Sets the deal-class thresholds in percent (admin); deal classes are recalculated.
+    async fn set_valuation_thresholds(
+        &self,
+        ctx: &Context<'_>,
+        good_deal: Decimal,
+        great_deal: Decimal,
+        premium_warning: Decimal,
+    ) -> async_graphql::Result<ValuationThresholds> {
+        let caller = require(ctx, DomRole::Admin)?;
+        for (f, v) in [
+            ("goodDeal", good_deal),
+            ("greatDeal", great_deal),
+            ("premiumWarning", premium_warning),
+        ] {
+            if v.is_sign_negative() || v > Decimal::ONE_HUNDRED {
+                return Err(
+                    ApiError::invalid(f, "invalid_value", "must be between 0 and 100").into(),
+                );
+            }
+        }
+        if good_deal > great_deal {
+            return Err(ApiError::invalid(
+                "goodDeal",
+                "invalid_value",
+                "goodDeal must be ≤ greatDeal",
+            )
+            .into());
+        }
+        let value = serde_json::json!({"good_deal": good_deal, "great_deal": great_deal, "premium_warning": premium_warning});
+        store(ctx)
+            .set_setting(
+                "valuation_thresholds",
+                value,
+                Some("deal-class thresholds in percent"),
+                caller.actor().as_deref(),
+            )
+            .await
+            .api()?;
+        recalc(ctx, RecalcScope::All, ValuationCause::Manual);
+        Ok(ValuationThresholds {
+            good_deal,
+            great_deal,
+            premium_warning,
+        })
+    }
+
+    /// Creates an API token (admin); the secret is returned once.
+    async fn create_api_token(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        role: ApiRole,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<CreatedApiToken> {
+        let caller = require(ctx, DomRole::Admin)?;
+        check_len("name", &name, 1, 128).api()?;
+        let secret = generate_secret();
+        let t = store(ctx)
+            .create_api_token(
+                name.trim(),
+                &secret,
+                role.into(),
+                caller.token_id,
+                expires_at,
+            )
+            .await
+            .api()?;
+        Ok(CreatedApiToken {
+            token: t.into(),
+            secret,
+        })
+    }
+
+    /// Revokes an API token (admin).
+    async fn revoke_api_token(
+        &self,
+        ctx: &Context<'_>,
+        id: i64,
+    ) -> async_graphql::Result<ApiToken> {
+        require(ctx, DomRole::Admin)?;
+        Ok(store(ctx).revoke_api_token(id).await.api()?.into())
+    }
+}

@@ -1,0 +1,58 @@
+//! The mutation root, merged from one object per area. Every mutation checks the caller's
+//! role first, validates its input (errors name the field), then calls the store.
+
+mod admin;
+mod catalogue;
+mod listings;
+mod rules;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, MergedObject, SimpleObject};
+
+use crate::recalc::{RecalcRequester, RecalcScope};
+pub use admin::AdminMutation;
+pub use catalogue::CatalogueMutation;
+pub use listings::ListingMutation;
+pub use rules::RuleMutation;
+
+/// All mutations.
+#[derive(MergedObject, Default, Debug)]
+pub struct Mutation(
+    ListingMutation,
+    CatalogueMutation,
+    RuleMutation,
+    AdminMutation,
+);
+
+/// The result of a delete.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct Deleted {
+    /// Global id of the deleted object.
+    pub deleted_id: ID,
+}
+
+/// Asks the worker to recalculate (a no-op until one is configured).
+pub(crate) fn recalc(ctx: &Context<'_>, scope: RecalcScope, cause: domain::model::ValuationCause) {
+    if let Ok(r) = ctx.data::<Arc<dyn RecalcRequester>>() {
+        r.request(scope, cause);
+    }
+}
+
+/// Checks a name's length (1–`max` characters after trimming).
+pub(crate) fn check_len(
+    field: &str,
+    text: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), crate::error::ApiError> {
+    let n = text.trim().chars().count();
+    if n < min || n > max {
+        return Err(crate::error::ApiError::invalid(
+            field,
+            "invalid_value",
+            format!("must be {min}–{max} characters"),
+        ));
+    }
+    Ok(())
+}

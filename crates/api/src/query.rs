@@ -1,0 +1,383 @@
+//! The query root: lookups, Relay connections and the dry-run evaluators.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, Interface, Object, OutputType, SimpleObject};
+use store::{ListingFilter, ListingSort, ListingSortKey, PageRequest, Store};
+
+use crate::error::{ApiError, ApiResultExt};
+use crate::inputs::{ListingFilterInput, ListingOrder, page_size};
+use crate::types::catalogue::{Cpu, Gpu, PortsProfile, RamSpec, StorageProfile};
+use crate::types::enums::CustomFieldEntity;
+use crate::types::listing::Listing;
+use crate::types::rules::{CustomField, Rule, RuleGroup, Ruleset, ScoringProfile, Setting};
+use crate::types::scalars::{decode_id, id_of};
+
+/// Anything with a global id.
+#[derive(Interface, Debug)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global node id."))]
+#[allow(clippy::large_enum_variant)]
+pub enum Node {
+    Listing(Listing),
+    Cpu(Cpu),
+    Gpu(Gpu),
+    RamSpec(RamSpec),
+    StorageProfile(StorageProfile),
+    PortsProfile(PortsProfile),
+    Ruleset(Ruleset),
+    RuleGroup(RuleGroup),
+    Rule(Rule),
+    ScoringProfile(ScoringProfile),
+}
+
+/// Extra fields of every connection.
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct ConnectionTotal {
+    /// Items matching, over all pages.
+    pub total_count: u64,
+}
+
+/// A connection page.
+pub type Conn<T> = Connection<String, T, ConnectionTotal, EmptyFields>;
+
+/// Builds a connection from a store page.
+pub fn from_page<T: Clone, N: OutputType>(
+    page: store::Page<T>,
+    total: u64,
+    had_cursor: bool,
+    wrap: impl Fn(T) -> N,
+) -> Conn<N> {
+    let mut c = Connection::with_additional_fields(
+        had_cursor,
+        page.has_next,
+        ConnectionTotal { total_count: total },
+    );
+    c.edges.extend(
+        page.items
+            .into_iter()
+            .zip(page.cursors)
+            .map(|(item, cursor)| Edge::new(cursor, wrap(item))),
+    );
+    c
+}
+
+/// A connection over an in-memory list (small, unpaged tables); cursors are offsets.
+pub fn from_vec<N: OutputType>(
+    items: Vec<N>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Conn<N>> {
+    let size = page_size(first, None, 50).api()? as usize;
+    let start = match after {
+        None => 0,
+        Some(a) => {
+            a.parse::<usize>().map_err(|_| {
+                ApiError::invalid("after", "invalid_cursor", "not a cursor of this list")
+            })? + 1
+        }
+    };
+    let total = items.len();
+    let mut c = Connection::with_additional_fields(
+        start > 0,
+        start + size < total,
+        ConnectionTotal {
+            total_count: total as u64,
+        },
+    );
+    c.edges.extend(
+        items
+            .into_iter()
+            .enumerate()
+            .skip(start)
+            .take(size)
+            .map(|(i, n)| Edge::new(i.to_string(), n)),
+    );
+    Ok(c)
+}
+
+pub(crate) fn store<'a>(ctx: &Context<'a>) -> &'a Store {
+    ctx.data_unchecked::<Store>()
+}
+
+/// Counts listings matching a filter: one COUNT without filters, else by walking id pages
+/// (the store has no filtered count yet).
+pub(crate) async fn count_listings(s: &Store, f: &ListingFilter) -> Result<u64, ApiError> {
+    if *f == ListingFilter::default() {
+        return Ok(s.count_listings().await?);
+    }
+    let mut total = 0u64;
+    let mut req = PageRequest::first(500);
+    loop {
+        let page = s
+            .list_listings(f, ListingSort::asc(ListingSortKey::Id), &req)
+            .await?;
+        total += page.items.len() as u64;
+        match (page.has_next, page.end_cursor()) {
+            (true, Some(c)) => req = PageRequest::after(500, c),
+            _ => return Ok(total),
+        }
+    }
+}
+
+/// Queries.
+#[derive(Debug, Default)]
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// `ok` when the API answers.
+    async fn health(&self) -> &'static str {
+        "ok"
+    }
+
+    /// Any object by its global id.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let Some((kind, n)) = decode_id(&id) else {
+            return Err(ApiError::invalid("id", "invalid_id", "not a global id").into());
+        };
+        let s = store(ctx);
+        Ok(match kind.as_str() {
+            "Listing" => s.listing(n).await.api()?.map(|x| Node::Listing(Listing(x))),
+            "Cpu" => s.cpu(n).await.api()?.map(|x| Node::Cpu(Cpu(x))),
+            "Gpu" => s.gpu(n).await.api()?.map(|x| Node::Gpu(Gpu(x))),
+            "RamSpec" => s
+                .ram_specs_by_ids(&[n])
+                .await
+                .api()?
+                .remove(&n)
+                .map(|x| Node::RamSpec(RamSpec(x))),
+            "StorageProfile" => s
+                .storage_profiles_by_ids(&[n])
+                .await
+                .api()?
+                .remove(&n)
+                .map(|x| Node::StorageProfile(StorageProfile(x))),
+            "PortsProfile" => s
+                .ports_profile(n)
+                .await
+                .api()?
+                .map(|x| Node::PortsProfile(PortsProfile(x))),
+            "Ruleset" => s.ruleset(n).await.api()?.map(|x| Node::Ruleset(Ruleset(x))),
+            "Rule" => s.rule(n).await.api()?.map(|x| Node::Rule(Rule(x))),
+            "ScoringProfile" => s
+                .scoring_profile(n)
+                .await
+                .api()?
+                .map(|x| Node::ScoringProfile(ScoringProfile(x))),
+            _ => None,
+        })
+    }
+
+    /// One listing.
+    async fn listing(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Listing>> {
+        let n = id_of("Listing", &id, "id").api()?;
+        Ok(store(ctx).listing(n).await.api()?.map(Listing))
+    }
+
+    /// Listings, filtered and ordered, as a Relay connection (forward paging).
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 1")]
+    async fn listings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1–200 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Backward paging (not supported yet: an error).")] last: Option<i32>,
+        #[graphql(desc = "Backward paging (not supported yet: an error).")] before: Option<String>,
+        #[graphql(desc = "Which listings.")] filter: Option<ListingFilterInput>,
+        #[graphql(desc = "Order (default: id ascending).")] order_by: Option<ListingOrder>,
+    ) -> async_graphql::Result<Conn<Listing>> {
+        let size = page_size(first, last, 20).api()?;
+        if before.is_some() {
+            return Err(ApiError::invalid(
+                "before",
+                "unsupported",
+                "backward paging is not supported",
+            )
+            .into());
+        }
+        let f = filter.unwrap_or_default().to_store().api()?;
+        let sort = order_by.map(ListingOrder::to_store).unwrap_or_default();
+        let had = after.is_some();
+        let req = PageRequest { first: size, after };
+        let s = store(ctx);
+        let page = s.list_listings(&f, sort, &req).await.api()?;
+        let total = if ctx.look_ahead().field("totalCount").exists() {
+            count_listings(s, &f).await.api()?
+        } else {
+            0
+        };
+        Ok(from_page(page, total, had, Listing))
+    }
+
+    /// CPUs by id.
+    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    async fn cpus(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Cpu>> {
+        let req = PageRequest {
+            first: page_size(first, None, 50).api()?,
+            after: after.clone(),
+        };
+        let page = store(ctx).cpus(&req).await.api()?;
+        Ok(from_page(page, 0, after.is_some(), Cpu))
+    }
+
+    /// One CPU.
+    async fn cpu(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Cpu>> {
+        Ok(store(ctx)
+            .cpu(id_of("Cpu", &id, "id").api()?)
+            .await
+            .api()?
+            .map(Cpu))
+    }
+
+    /// GPUs by id.
+    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    async fn gpus(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Gpu>> {
+        let req = PageRequest {
+            first: page_size(first, None, 50).api()?,
+            after: after.clone(),
+        };
+        let page = store(ctx).gpus(&req).await.api()?;
+        Ok(from_page(page, 0, after.is_some(), Gpu))
+    }
+
+    /// One GPU.
+    async fn gpu(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Gpu>> {
+        Ok(store(ctx)
+            .gpu(id_of("Gpu", &id, "id").api()?)
+            .await
+            .api()?
+            .map(Gpu))
+    }
+
+    /// RAM specs by id.
+    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    async fn ram_specs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<RamSpec>> {
+        let req = PageRequest {
+            first: page_size(first, None, 50).api()?,
+            after: after.clone(),
+        };
+        let page = store(ctx).ram_specs(&req).await.api()?;
+        Ok(from_page(page, 0, after.is_some(), RamSpec))
+    }
+
+    /// Storage profiles by id.
+    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    async fn storage_profiles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<StorageProfile>> {
+        let req = PageRequest {
+            first: page_size(first, None, 50).api()?,
+            after: after.clone(),
+        };
+        let page = store(ctx).storage_profiles(&req).await.api()?;
+        Ok(from_page(page, 0, after.is_some(), StorageProfile))
+    }
+
+    /// Ports profiles by id.
+    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    async fn ports_profiles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<PortsProfile>> {
+        let req = PageRequest {
+            first: page_size(first, None, 50).api()?,
+            after: after.clone(),
+        };
+        let page = store(ctx).ports_profiles(&req).await.api()?;
+        Ok(from_page(page, 0, after.is_some(), PortsProfile))
+    }
+
+    /// Scoring profiles.
+    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    async fn scoring_profiles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<ScoringProfile>> {
+        let all = store(ctx).scoring_profiles().await.api()?;
+        from_vec(all.into_iter().map(ScoringProfile).collect(), first, after)
+    }
+
+    /// Rulesets in evaluation order, with groups → rules.
+    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    async fn rulesets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] active_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Ruleset>> {
+        let all = store(ctx).rulesets(active_only).await.api()?;
+        from_vec(all.into_iter().map(Ruleset).collect(), first, after)
+    }
+
+    /// One ruleset.
+    async fn ruleset(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Ruleset>> {
+        Ok(store(ctx)
+            .ruleset(id_of("Ruleset", &id, "id").api()?)
+            .await
+            .api()?
+            .map(Ruleset))
+    }
+
+    /// One rule.
+    async fn rule(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Rule>> {
+        Ok(store(ctx)
+            .rule(id_of("Rule", &id, "id").api()?)
+            .await
+            .api()?
+            .map(Rule))
+    }
+
+    /// Custom field definitions of an entity.
+    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    async fn custom_fields(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "CustomFieldEntity::Listing")] entity: CustomFieldEntity,
+        #[graphql(default)] include_inactive: bool,
+        #[graphql(default)] include_deleted: bool,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<CustomField>> {
+        let all = store(ctx)
+            .custom_fields(entity.into(), include_deleted)
+            .await
+            .api()?;
+        let items = all
+            .into_iter()
+            .filter(|f| include_inactive || f.data.is_active)
+            .map(CustomField)
+            .collect();
+        from_vec(items, first, after)
+    }
+
+    /// One application setting.
+    async fn setting(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+    ) -> async_graphql::Result<Option<Setting>> {
+        Ok(store(ctx).setting(&key).await.api()?.map(Into::into))
+    }
+}

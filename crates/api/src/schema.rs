@@ -1,0 +1,75 @@
+//! [`build_schema`]: the schema with its data, limits and extensions; SDL export.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
+use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use store::Store;
+
+use crate::config::ApiConfig;
+use crate::insights::InsightQuery;
+use crate::mutation::Mutation;
+use crate::query::{Node, Query};
+use crate::recalc::{NoRecalc, RecalcRequester};
+
+/// All queries.
+#[derive(MergedObject, Default, Debug)]
+pub struct QueryRoot(Query, InsightQuery);
+
+/// The Deal Brain schema.
+pub type DealBrainSchema = Schema<QueryRoot, Mutation, EmptySubscription>;
+
+/// What the schema needs from the outside.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub store: Store,
+    pub config: ApiConfig,
+    pub recalc: Arc<dyn RecalcRequester>,
+}
+
+impl Deps {
+    /// Deps with the default config and no worker.
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            config: ApiConfig::default(),
+            recalc: Arc::new(NoRecalc),
+        }
+    }
+}
+
+/// Builds the schema: store and recalc hook as data, depth/complexity limits, APQ,
+/// introspection switch.
+pub fn build_schema(deps: &Deps) -> DealBrainSchema {
+    let cfg = &deps.config;
+    let mut b = Schema::build(QueryRoot::default(), Mutation::default(), EmptySubscription)
+        .data(deps.store.clone())
+        .data(deps.recalc.clone())
+        .register_output_type::<Node>()
+        .limit_depth(cfg.max_depth)
+        .limit_complexity(cfg.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(16);
+    if !cfg.introspection {
+        b = b.disable_introspection();
+    }
+    if cfg.apq {
+        b = b.extension(ApolloPersistedQueries::new(LruCacheStorage::new(1024)));
+    }
+    b.finish()
+}
+
+/// The schema as sorted SDL (what `dealbrain schema` writes to `schema/schema.graphql`).
+pub fn sdl() -> String {
+    let schema = Schema::build(QueryRoot::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<Node>()
+        .finish();
+    schema.sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}

@@ -1,0 +1,8 @@
+//! GraphQL object types. Each wraps a `domain::model` record (never a database entity).
+
+pub mod breakdown;
+pub mod catalogue;
+pub mod enums;
+pub mod listing;
+pub mod rules;
+pub mod scalars;

@@ -1,0 +1,395 @@
+//! Revalue listings by id: the one valuation path shared by API writes and the worker.
+//!
+//! [`Valuer::load`] reads the rulesets (groups, rules), the listing custom-field registry,
+//! the thresholds and the scoring profiles once and compiles the [`Plan`]; [`Valuer::contexts`]
+//! builds the engine contexts of a batch of listings with one query per linked table (rows
+//! shared between listings); [`Valuer::value`] evaluates one listing and computes its metrics,
+//! deal class and scores. [`revalue`] chains them and writes the batch with
+//! [`Store::bulk_update_valuations`] and one score upsert per profile.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Utc};
+use domain::context::{Context, FieldRegistry, Root, Row};
+use domain::metrics::{self, CpuMarks, GpuMarks, ScoringWeights, Thresholds};
+use domain::model::{
+    CustomFieldEntity, CustomFieldType, DealClass, JobId, Listing, ListingValuation,
+    ValuationCause, ValuationUpdate,
+};
+use domain::valuation::{Breakdown, GroupSpec, ListingOverride, Plan, RuleSpec, RulesetSpec};
+use domain::value::{Value, ValueMap};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::Value as Json;
+
+use crate::error::{Result, StoreError};
+use crate::store::Store;
+
+/// How one listing's valuation moved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValuationChange {
+    pub listing_id: i64,
+    pub previous_adjusted: Option<Decimal>,
+    pub new_adjusted: Option<Decimal>,
+    pub previous_class: Option<DealClass>,
+    pub new_class: Option<DealClass>,
+}
+
+/// Everything a batch of valuations needs, loaded and compiled once.
+#[derive(Debug)]
+pub struct Valuer {
+    pub plan: Plan,
+    pub registry: FieldRegistry,
+    pub specs: Vec<RulesetSpec>,
+    pub thresholds: Thresholds,
+    /// (profile id, weights, is default), profiles whose weights no longer parse left out.
+    pub profiles: Vec<(i64, ScoringWeights, bool)>,
+}
+
+/// A listing's context plus what metrics need from its CPU and GPU.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub ctx: Context,
+    pub cpu: Option<CpuMarks>,
+    pub gpu: Option<GpuMarks>,
+    pub over: ListingOverride,
+}
+
+fn thresholds(v: Option<&Json>) -> Thresholds {
+    let mut t = Thresholds::default();
+    let get = |k: &str| {
+        v.and_then(|v| v.get(k))
+            .and_then(|x| {
+                x.as_f64()
+                    .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+            })
+            .and_then(Decimal::from_f64_retain)
+    };
+    if let Some(d) = get("good_deal") {
+        t.good_deal = d;
+    }
+    if let Some(d) = get("great_deal") {
+        t.great_deal = d;
+    }
+    if let Some(d) = get("premium_warning") {
+        t.premium_warning = d;
+    }
+    t
+}
+
+impl Valuer {
+    /// Loads rulesets, registry, thresholds and profiles; compiles the plan.
+    pub async fn load(store: &Store) -> Result<Valuer> {
+        let rulesets = store.rulesets(false).await?;
+        let ids: Vec<i64> = rulesets.iter().map(|r| r.id).collect();
+        let groups = store.rule_groups_of(&ids).await?;
+        let group_ids: Vec<i64> = groups.values().flatten().map(|g| g.id).collect();
+        let mut rules: HashMap<i64, Vec<RuleSpec>> = HashMap::new();
+        for r in store.rules_of_groups(&group_ids).await? {
+            rules.entry(r.data.group_id).or_default().push(RuleSpec {
+                id: r.id,
+                name: r.data.name,
+                evaluation_order: r.data.evaluation_order,
+                is_active: r.data.is_active,
+                conditions: r.data.conditions,
+                actions: r.data.actions,
+            });
+        }
+        let specs: Vec<RulesetSpec> = rulesets
+            .into_iter()
+            .map(|rs| RulesetSpec {
+                id: rs.id,
+                name: rs.data.name,
+                priority: rs.data.priority,
+                created_at: rs.created_at,
+                is_active: rs.data.is_active,
+                metadata: rs.data.metadata,
+                conditions: rs.data.conditions,
+                groups: groups
+                    .get(&rs.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|g| GroupSpec {
+                        id: g.id,
+                        name: g.data.name.clone(),
+                        display_order: g.data.display_order,
+                        is_active: g.data.is_active,
+                        rules: rules.remove(&g.id).unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let fields = store
+            .custom_fields(CustomFieldEntity::Listing, false)
+            .await?;
+        let active = fields.iter().filter(|f| f.data.is_active);
+        let registry = FieldRegistry::new(active.clone().map(|f| f.data.key.clone()));
+        let numeric = FieldRegistry::new(
+            active
+                .filter(|f| f.data.data_type == CustomFieldType::Number)
+                .map(|f| f.data.key.clone()),
+        );
+        let setting = store.setting("valuation_thresholds").await?;
+        let profiles = store
+            .scoring_profiles()
+            .await?
+            .into_iter()
+            .filter_map(|p| {
+                ScoringWeights::parse(&p.data.weights, &numeric)
+                    .ok()
+                    .map(|w| (p.id, w, p.data.is_default))
+            })
+            .collect();
+        Ok(Valuer {
+            plan: Plan::compile(&specs, &registry),
+            registry,
+            specs,
+            thresholds: thresholds(setting.as_ref().map(|s| &s.value)),
+            profiles,
+        })
+    }
+
+    /// The default profile: `is_default`, else the lowest id (§5.2).
+    pub fn default_profile(&self) -> Option<&(i64, ScoringWeights, bool)> {
+        self.profiles
+            .iter()
+            .find(|p| p.2)
+            .or_else(|| self.profiles.iter().min_by_key(|p| p.0))
+    }
+
+    /// Values one prepared listing; the breakdown is rendered with `plan`.
+    pub fn value_with(
+        &self,
+        plan: &Plan,
+        l: &Listing,
+        p: &Prepared,
+        now: DateTime<Utc>,
+    ) -> (ListingValuation, Breakdown) {
+        let price = l.data.price_usd;
+        let out = plan.evaluate(&p.ctx, price, &p.over);
+        let breakdown = out.breakdown(plan, now);
+        let adjusted = out.adjusted_price;
+        let m = metrics::compute(price, adjusted, p.cpu.as_ref(), p.gpu.as_ref());
+        let deal = metrics::classify(price, adjusted, &self.thresholds);
+        let score = self.default_profile().and_then(|(_, w, _)| w.score(&p.ctx));
+        let v = ListingValuation {
+            adjusted_price_usd: Some(adjusted),
+            valuation_breakdown: serde_json::to_value(&breakdown).ok(),
+            valued_at: Some(now),
+            deal_class: deal.class.as_str().parse().ok(),
+            delta_pct: Some(deal.delta_pct),
+            score_cpu_multi: m.score_cpu_multi.map(Decimal::from),
+            score_cpu_single: m.score_cpu_single.map(Decimal::from),
+            score_gpu: m.score_gpu,
+            perf_per_watt: m.perf_per_watt,
+            score_composite: score,
+            dollar_per_cpu_mark_multi: m.dollar_per_cpu_mark_multi,
+            dollar_per_cpu_mark_multi_adjusted: m.dollar_per_cpu_mark_multi_adjusted,
+            dollar_per_cpu_mark_single: m.dollar_per_cpu_mark_single,
+            dollar_per_cpu_mark_single_adjusted: m.dollar_per_cpu_mark_single_adjusted,
+        };
+        (v, breakdown)
+    }
+
+    /// Builds the contexts of `listings` (one query per linked table).
+    pub async fn contexts(store: &Store, listings: &[Listing]) -> Result<HashMap<i64, Prepared>> {
+        let ids = |f: &dyn Fn(&Listing) -> Option<i64>| -> Vec<i64> {
+            let mut v: Vec<i64> = listings.iter().filter_map(f).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let cpus = store.cpus_by_ids(&ids(&|l| l.data.cpu_id)).await?;
+        let gpus = store.gpus_by_ids(&ids(&|l| l.data.gpu_id)).await?;
+        let rams = store
+            .ram_specs_by_ids(&ids(&|l| l.data.ram_spec_id))
+            .await?;
+        let mut storage_ids = ids(&|l| l.data.primary_storage_profile_id);
+        storage_ids.extend(ids(&|l| l.data.secondary_storage_profile_id));
+        let storage = store.storage_profiles_by_ids(&storage_ids).await?;
+        let ports = store
+            .ports_profiles_by_ids(&ids(&|l| l.data.ports_profile_id))
+            .await?;
+        let listing_ids: Vec<i64> = listings.iter().map(|l| l.id).collect();
+        let disabled = store.disabled_rulesets(&listing_ids).await?;
+        let rows = |root: Root, map: Vec<(i64, Json)>| -> HashMap<i64, Row> {
+            map.into_iter()
+                .map(|(id, j)| (id, json_row(root, &j)))
+                .collect()
+        };
+        let ser = |v: &dyn erased::Ser| v.json();
+        let cpu_rows = rows(Root::Cpu, cpus.iter().map(|(k, v)| (*k, ser(v))).collect());
+        let gpu_rows = rows(Root::Gpu, gpus.iter().map(|(k, v)| (*k, ser(v))).collect());
+        let ram_rows = rows(
+            Root::RamSpec,
+            rams.iter().map(|(k, v)| (*k, ser(v))).collect(),
+        );
+        let st_json: Vec<(i64, Json)> = storage.iter().map(|(k, v)| (*k, ser(v))).collect();
+        let primary_rows = rows(Root::StoragePrimary, st_json.clone());
+        let secondary_rows = rows(Root::StorageSecondary, st_json);
+        let port_rows: HashMap<i64, Row> = ports
+            .iter()
+            .map(|(id, p)| {
+                let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
+                for port in &p.data.ports {
+                    *sums.entry(port.port_type.as_str()).or_default() += f64::from(port.count);
+                }
+                let row = Context::row(
+                    Root::Ports,
+                    sums.into_iter().map(|(k, n)| (k, Value::Num(n))),
+                );
+                (*id, row)
+            })
+            .collect();
+        let year = Utc::now().year();
+        let mut out = HashMap::with_capacity(listings.len());
+        for l in listings {
+            let mut ctx = Context::new();
+            if let Json::Object(obj) =
+                serde_json::to_value(&l.data).map_err(StoreError::internal)?
+            {
+                for (k, v) in &obj {
+                    ctx.set_field(Root::Listing, k, Value::from_json(v));
+                }
+            }
+            ctx.set_field(Root::Listing, "id", Value::Num(l.id as f64));
+            let price = l.data.price_usd.to_f64().unwrap_or(0.0);
+            ctx.set_field(Root::Listing, "price_usd", Value::Num(price));
+            let link = |m: &HashMap<i64, Row>, id: Option<i64>| id.and_then(|i| m.get(&i).cloned());
+            ctx.set_row(Root::Cpu, link(&cpu_rows, l.data.cpu_id));
+            ctx.set_row(Root::Gpu, link(&gpu_rows, l.data.gpu_id));
+            ctx.set_row(Root::RamSpec, link(&ram_rows, l.data.ram_spec_id));
+            ctx.set_row(
+                Root::StoragePrimary,
+                link(&primary_rows, l.data.primary_storage_profile_id),
+            );
+            ctx.set_row(
+                Root::StorageSecondary,
+                link(&secondary_rows, l.data.secondary_storage_profile_id),
+            );
+            ctx.set_row(Root::Ports, link(&port_rows, l.data.ports_profile_id));
+            let custom: ValueMap = l
+                .data
+                .attributes
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ctx.set_custom(Arc::new(custom));
+            ctx.derive(year);
+            let cpu = l.data.cpu_id.and_then(|i| cpus.get(&i)).map(|c| CpuMarks {
+                manufacturer: Some(c.data.manufacturer.clone()),
+                cpu_mark_multi: c.data.cpu_mark_multi.map(i64::from),
+                cpu_mark_single: c.data.cpu_mark_single.map(i64::from),
+                tdp_w: c.data.tdp_w.map(i64::from),
+            });
+            let gpu = l.data.gpu_id.and_then(|i| gpus.get(&i)).map(|g| GpuMarks {
+                gpu_mark: g.data.gpu_mark.map(i64::from),
+                metal_score: g.data.metal_score.map(i64::from),
+            });
+            let over = ListingOverride {
+                ruleset_id: l.data.ruleset_id,
+                disabled_ruleset_ids: disabled.get(&l.id).cloned().unwrap_or_default(),
+            };
+            out.insert(
+                l.id,
+                Prepared {
+                    ctx,
+                    cpu,
+                    gpu,
+                    over,
+                },
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Serialising any record to JSON for a context row.
+mod erased {
+    pub trait Ser {
+        fn json(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or_default()
+        }
+    }
+}
+
+fn json_row(root: Root, j: &Json) -> Row {
+    let fields = j
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.as_str(), Value::from_json(v)))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    Context::row(root, fields)
+}
+
+/// Revalues `listing_ids` (missing ids are skipped) and writes the outputs and scores.
+pub async fn revalue(
+    store: &Store,
+    listing_ids: &[i64],
+    cause: ValuationCause,
+    job_id: Option<JobId>,
+) -> Result<Vec<ValuationChange>> {
+    let valuer = Valuer::load(store).await?;
+    revalue_with(store, &valuer, listing_ids, cause, job_id).await
+}
+
+/// [`revalue`] with an already loaded [`Valuer`] (workers reuse it across batches).
+pub async fn revalue_with(
+    store: &Store,
+    valuer: &Valuer,
+    listing_ids: &[i64],
+    cause: ValuationCause,
+    job_id: Option<JobId>,
+) -> Result<Vec<ValuationChange>> {
+    let by_id = store.listings_by_ids(listing_ids).await?;
+    let listings: Vec<Listing> = listing_ids
+        .iter()
+        .filter_map(|i| by_id.get(i).cloned())
+        .collect();
+    let prepared = Valuer::contexts(store, &listings).await?;
+    let now = Utc::now();
+    let mut updates = Vec::with_capacity(listings.len());
+    let mut changes = Vec::with_capacity(listings.len());
+    let mut scores: HashMap<i64, Vec<(i64, Option<Decimal>)>> = HashMap::new();
+    for l in &listings {
+        let Some(p) = prepared.get(&l.id) else {
+            continue;
+        };
+        let (v, _) = valuer.value_with(&valuer.plan, l, p, now);
+        for (pid, w, _) in &valuer.profiles {
+            scores
+                .entry(*pid)
+                .or_default()
+                .push((l.id, w.score(&p.ctx)));
+        }
+        changes.push(ValuationChange {
+            listing_id: l.id,
+            previous_adjusted: l.valuation.adjusted_price_usd,
+            new_adjusted: v.adjusted_price_usd,
+            previous_class: l.valuation.deal_class,
+            new_class: v.deal_class,
+        });
+        updates.push(ValuationUpdate {
+            listing_id: l.id,
+            valuation: v,
+            cause,
+            job_id: job_id.clone(),
+        });
+    }
+    store.bulk_update_valuations(&updates).await?;
+    for (pid, s) in scores {
+        store.upsert_listing_scores(pid, &s).await?;
+    }
+    Ok(changes)
+}
