@@ -45,12 +45,11 @@
 //! primitives: a consumer group (`XREADGROUP`) with its pending-entries list (`XACK`,
 //! `XPENDING … IDLE` + `XCLAIM`), a ZSET of delayed retries, and a second stream for dead
 //! letters. That is about 300 lines and four short Lua scripts that make every multi-key step
-//! atomic, on the Redis we already run for pub/sub. The Rust queue libraries we looked at
-//! either bring their own storage and runtime model (apalis, with its own worker/middleware
-//! framework and storage-specific semantics), are unmaintained, or would still need our
-//! own dead-letter and depth code; none also gives us an in-process twin with the same
-//! semantics for the embedded deployment. Keeping both implementations in one crate, tested
-//! by one behavioural suite, is what keeps them equivalent. The queue carries only job ids,
+//! atomic, on the Redis we already run for pub/sub. A queue library (apalis, for one) would
+//! bring its own worker framework, storage layout and retry semantics, and we would still
+//! need our own dead-letter listing, depth gauge and — above all — an in-process twin with
+//! the same semantics for the embedded deployment. Keeping both implementations in one crate,
+//! tested by one behavioural suite, is what keeps them equivalent. The queue carries only job ids,
 //! so the job rows in the database remain the source of truth if Redis is ever flushed.
 
 pub mod error;
