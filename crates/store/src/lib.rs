@@ -30,5 +30,8 @@ pub use error::{Result, StoreError};
 pub use page::{Page, PageRequest};
 pub use repo::admin::token_hash;
 pub use repo::api_batch::StatementCounter;
+pub use repo::jobs_targets::{
+    RecalcCause, RecalcRequestOutcome, RecalcTarget, RecalcTargets, recalc_causes,
+};
 pub use repo::listing_query::{ListingFilter, ListingSort, ListingSortKey};
 pub use store::{Backend, DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, MigrationState, Store};

@@ -5,6 +5,8 @@ pub(crate) mod admin;
 pub(crate) mod api_batch;
 pub(crate) mod catalogue;
 pub(crate) mod custom_fields;
+pub(crate) mod jobs_rows;
+pub(crate) mod jobs_targets;
 pub(crate) mod listing_query;
 pub(crate) mod listings;
 pub(crate) mod profiles;

@@ -1,0 +1,186 @@
+//! One batch of a job: revalue the targets (one transaction per cause, normally one), isolate
+//! failing listings, detect which listings were written, and build their events.
+
+use std::collections::BTreeMap;
+
+use bus::{BusEvent, ListingValuationUpdated};
+use chrono::{DateTime, Utc};
+use domain::model::{Listing, ValuationCause};
+use serde_json::Value as Json;
+use store::revalue::{ValuationChange, Valuer, revalue_with};
+use store::{RecalcCause, RecalcTarget, Store, StoreError};
+use uuid::Uuid;
+
+/// What a batch did.
+#[derive(Debug, Default)]
+pub(crate) struct BatchOutcome {
+    /// One `ListingValuationUpdated` per listing whose stored valuation changed.
+    pub events: Vec<BusEvent>,
+    /// Listings that could not be valued (logged).
+    pub failed: u64,
+}
+
+/// The cause of the latest request covering the listing (DOMAIN.md §8: history rows carry
+/// it); `manual` when no recorded request does (a job written before causes were kept).
+fn cause_of(t: &RecalcTarget, causes: &[RecalcCause]) -> ValuationCause {
+    causes
+        .iter()
+        .rev()
+        .find(|c| c.scope.covers(t))
+        .map_or(ValuationCause::Manual, |c| c.cause)
+}
+
+/// Revalues one batch. `Err` only when the database is gone (the job is retried); a listing
+/// whose valuation fails while the database answers is counted in `failed` and skipped.
+pub(crate) async fn run(
+    store: &Store,
+    valuer: &Valuer,
+    targets: &[RecalcTarget],
+    causes: &[RecalcCause],
+    job_id: Uuid,
+) -> Result<BatchOutcome, StoreError> {
+    let mut groups: BTreeMap<ValuationCause, Vec<i64>> = BTreeMap::new();
+    for t in targets {
+        groups.entry(cause_of(t, causes)).or_default().push(t.id);
+    }
+    // Rows written by this batch carry a `valued_at` after this instant; unchanged rows are
+    // not rewritten and keep theirs. (A millisecond of slack for the column's precision.)
+    let started = Utc::now() - chrono::Duration::milliseconds(1);
+    let mut out = BatchOutcome::default();
+    let mut changes: Vec<(ValuationChange, ValuationCause)> = Vec::with_capacity(targets.len());
+    for (cause, ids) in groups {
+        match revalue_with(store, valuer, &ids, cause, Some(job_id.to_string())).await {
+            Ok(c) => changes.extend(c.into_iter().map(|c| (c, cause))),
+            Err(e) => {
+                let (ok, failed) = isolate(store, valuer, &ids, cause, job_id, e).await?;
+                changes.extend(ok.into_iter().map(|c| (c, cause)));
+                out.failed += failed;
+            }
+        }
+    }
+    let ids: Vec<i64> = changes.iter().map(|(c, _)| c.listing_id).collect();
+    let now = store.listings_by_ids(&ids).await?;
+    for (c, cause) in changes {
+        let Some(l) = now.get(&c.listing_id) else {
+            continue;
+        };
+        if let Some(at) = l.valuation.valued_at.filter(|at| *at >= started) {
+            out.events.push(event(l, &c, cause, job_id, at));
+        }
+    }
+    Ok(out)
+}
+
+/// The batch's transaction failed. If the database still answers, the batch holds a listing
+/// that cannot be valued: value each listing on its own so the others commit, and count the
+/// failures. If it does not answer (now, or after every listing failed), give up: the job is
+/// retried from its last committed batch.
+async fn isolate(
+    store: &Store,
+    valuer: &Valuer,
+    ids: &[i64],
+    cause: ValuationCause,
+    job_id: Uuid,
+    batch_error: StoreError,
+) -> Result<(Vec<ValuationChange>, u64), StoreError> {
+    let alive = store.job(&job_id.to_string()).await;
+    if alive.is_err() {
+        return Err(batch_error);
+    }
+    let mut ok = Vec::with_capacity(ids.len());
+    let mut failed = 0;
+    for id in ids {
+        match revalue_with(store, valuer, &[*id], cause, Some(job_id.to_string())).await {
+            Ok(c) => ok.extend(c),
+            Err(e) => {
+                failed += 1;
+                tracing::warn!(listing_id = id, %job_id, error = %crate::error::WorkerError::from(e), "listing could not be revalued");
+            }
+        }
+    }
+    if ok.is_empty() && ids.len() > 1 {
+        store.job(&job_id.to_string()).await?;
+    }
+    Ok((ok, failed))
+}
+
+/// The metrics of a valuation: every output except the ones the event carries by name.
+fn metrics(l: &Listing) -> Json {
+    let mut m = serde_json::to_value(&l.valuation).unwrap_or(Json::Null);
+    if let Some(o) = m.as_object_mut() {
+        for k in [
+            "adjusted_price_usd",
+            "valuation_breakdown",
+            "valued_at",
+            "deal_class",
+            "delta_pct",
+        ] {
+            o.remove(k);
+        }
+    }
+    m
+}
+
+fn event(
+    l: &Listing,
+    c: &ValuationChange,
+    cause: ValuationCause,
+    job_id: Uuid,
+    at: DateTime<Utc>,
+) -> BusEvent {
+    BusEvent::ListingValuationUpdated(ListingValuationUpdated {
+        listing_id: l.id,
+        price_usd: l.data.price_usd,
+        previous_adjusted_price_usd: c.previous_adjusted,
+        adjusted_price_usd: l.valuation.adjusted_price_usd,
+        previous_deal_class: c.previous_class,
+        deal_class: l.valuation.deal_class,
+        delta_pct: l.valuation.delta_pct,
+        metrics: metrics(l),
+        cause,
+        job_id,
+        at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use store::RecalcTargets;
+
+    #[test]
+    fn the_latest_covering_request_gives_the_cause() {
+        let t = RecalcTarget {
+            id: 7,
+            cpu_id: Some(3),
+            gpu_id: None,
+        };
+        let at = Utc::now();
+        let causes = vec![
+            RecalcCause {
+                cause: ValuationCause::RuleChange,
+                scope: RecalcTargets::all(),
+                at,
+            },
+            RecalcCause {
+                cause: ValuationCause::CpuChange,
+                scope: RecalcTargets {
+                    cpu_ids: vec![3],
+                    ..RecalcTargets::default()
+                },
+                at,
+            },
+            RecalcCause {
+                cause: ValuationCause::GpuChange,
+                scope: RecalcTargets {
+                    gpu_ids: vec![9],
+                    ..RecalcTargets::default()
+                },
+                at,
+            },
+        ];
+        assert_eq!(cause_of(&t, &causes), ValuationCause::CpuChange);
+        assert_eq!(cause_of(&t, &causes[..1]), ValuationCause::RuleChange);
+        assert_eq!(cause_of(&t, &[]), ValuationCause::Manual);
+    }
+}
