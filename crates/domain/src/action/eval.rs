@@ -59,19 +59,24 @@ impl Action {
         }
         let base = match &self.kind {
             ActionKind::Fixed(v) => *v,
-            ActionKind::PerUnit { field, rate } => {
-                quantity(&ctx.get(field), "the quantity")?.unwrap_or_default() * rate
-            }
+            ActionKind::PerUnit { field, rate } => scale(
+                quantity(ctx.value(field), "the quantity")?.unwrap_or_default(),
+                *rate,
+            )
+            .ok_or_else(overflow)?,
             ActionKind::Benchmark {
                 field,
                 rate_per_point,
             } => {
-                let score = quantity(&ctx.get(field), "the benchmark score")?.ok_or_else(|| {
-                    fail(ErrorKind::MissingValue, "the benchmark score is missing")
-                })?;
-                score * rate_per_point
+                let score =
+                    quantity(ctx.value(field), "the benchmark score")?.ok_or_else(|| {
+                        fail(ErrorKind::MissingValue, "the benchmark score is missing")
+                    })?;
+                scale(score, *rate_per_point).ok_or_else(overflow)?
             }
-            ActionKind::Multiplier(factor) => running_price * factor,
+            ActionKind::Multiplier(factor) => {
+                running_price.checked_mul(*factor).ok_or_else(overflow)?
+            }
             ActionKind::Formula(formula) => {
                 let r = formula.eval(ctx).map_err(|e| fail(e.kind, e.message))?;
                 from_f64(r).ok_or_else(|| {
@@ -92,7 +97,8 @@ impl Action {
             )
         } else {
             self.modifiers.apply(base, None, None, None)
-        };
+        }
+        .ok_or_else(overflow)?;
         if exceeds_max(x) {
             return Err(fail(
                 ErrorKind::OutOfRange,
@@ -103,6 +109,28 @@ impl Action {
     }
 }
 
+/// `q × rate`, exact. Quantities are nearly always whole numbers (GB, cores, marks): their
+/// product with a rate is then one integer multiplication of the rate's mantissa at the rate's
+/// scale, instead of a general decimal multiplication.
+/// `None` when the product leaves the decimal range (reported as `out_of_range`).
+fn scale(q: Decimal, rate: Decimal) -> Option<Decimal> {
+    if q.scale() == 0
+        && let Some(m) = rate.mantissa().checked_mul(q.mantissa())
+        && m.unsigned_abs() < (1u128 << 96)
+        && let Ok(d) = Decimal::try_from_i128_with_scale(m, rate.scale())
+    {
+        return Some(d);
+    }
+    q.checked_mul(rate)
+}
+
+fn overflow() -> ActionError {
+    fail(
+        ErrorKind::OutOfRange,
+        "the contribution is outside the decimal range",
+    )
+}
+
 /// |x| > 1e12, with a cheap exit for small mantissas (the decimal comparison aligns scales).
 fn exceeds_max(x: Decimal) -> bool {
     x.mantissa().unsigned_abs() > 1_000_000_000_000 && x.abs() > MAX_CONTRIBUTION
@@ -110,7 +138,50 @@ fn exceeds_max(x: Decimal) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_CONTRIBUTION, exceeds_max};
+    use super::{MAX_CONTRIBUTION, exceeds_max, scale};
+
+    #[test]
+    fn decimal_overflow_is_out_of_range_not_a_panic() {
+        use crate::action::Action;
+        use crate::context::{Context, FieldRegistry};
+        use crate::error::ErrorKind;
+        let ctx = Context::from_json(&serde_json::json!({"listing": {}, "custom": {"huge": 1e25}}));
+        let registry = FieldRegistry::new(["huge"]);
+        for action in [
+            serde_json::json!({"type": "per_unit", "metric": "custom.huge", "value": 1e9}),
+            serde_json::json!({"type": "benchmark_based", "metric": "custom.huge", "value": 1e9,
+                               "unit_type": "per_point", "modifiers": {"condition_used": 1e9}}),
+        ] {
+            let a = Action::compile(&action, &registry).unwrap();
+            let err = a.eval(&ctx, Decimal::ZERO).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::OutOfRange);
+        }
+    }
+
+    #[test]
+    fn integer_fast_path_equals_decimal_multiplication() {
+        let rates = [
+            Decimal::new(25, 1),
+            Decimal::new(-15, 3),
+            Decimal::new(8, 4),
+            Decimal::MAX,
+        ];
+        let qs = [
+            Decimal::from(16),
+            Decimal::from(-3),
+            Decimal::new(15, 1),
+            Decimal::from(0),
+        ];
+        for r in rates {
+            for q in qs {
+                assert_eq!(scale(q, r), q.checked_mul(r), "{q} × {r}");
+            }
+        }
+        assert_eq!(
+            scale(Decimal::from(512), Decimal::new(15, 3)),
+            Some(Decimal::new(768, 2))
+        );
+    }
     use rust_decimal::Decimal;
 
     #[test]

@@ -138,28 +138,28 @@ impl Modifiers {
         Ok(m)
     }
 
-    /// Applies the modifiers to a base value, in the order of §4.6.
+    /// Applies the modifiers to a base value, in the order of §4.6; `None` on decimal overflow.
     pub(super) fn apply(
         &self,
         mut x: Decimal,
         condition: Option<&str>,
         age_years: Option<Decimal>,
         manufacturer: Option<&str>,
-    ) -> Decimal {
+    ) -> Option<Decimal> {
         let condition_index =
             condition.and_then(|c| CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k)));
         if let Some(f) = condition_index.and_then(|i| self.condition[i]) {
-            x *= f;
+            x = x.checked_mul(f)?;
         }
         if let Some((rate, max)) = self.age_curve {
             let age = age_years.unwrap_or_default();
-            x *= Decimal::ONE - (age * rate).min(max);
+            x = x.checked_mul(Decimal::ONE - age.checked_mul(rate)?.min(max))?;
         }
         if !self.brands.is_empty()
             && let Some(brand) = manufacturer.map(|m| m.trim().to_lowercase())
             && let Some((_, f)) = self.brands.iter().find(|(b, _)| *b == brand)
         {
-            x *= *f;
+            x = x.checked_mul(*f)?;
         }
         if let Some(lo) = self.min_usd {
             x = x.max(lo);
@@ -167,7 +167,7 @@ impl Modifiers {
         if let Some(hi) = self.max_usd {
             x = x.min(hi);
         }
-        x
+        Some(x)
     }
 
     /// True when evaluation needs the listing's condition, age or brand.
