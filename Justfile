@@ -7,10 +7,28 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
-# Fetch dependencies and build everything once.
+# Fetch dependencies, build everything once and create .env from .env.example if it is missing.
 setup:
     cargo fetch --locked
     cargo build --workspace --locked
+    @if [ ! -f .env ]; then cp .env.example .env && echo "created .env from .env.example"; fi
+
+# The README's run command: API, GraphiQL, the board at / and the worker in one process (SQLite, in-process queue).
+run *args:
+    cargo run --release -p app -- serve {{args}}
+
+# The API alone (dev build) on DATABASE_URL/REDIS_URL from the environment or .env.
+api *args:
+    cargo run -p app -- serve {{args}}
+
+# One recalculation worker (dev build) on DATABASE_URL/REDIS_URL; metrics on WORKER_METRICS_PORT.
+worker *args:
+    cargo run -p app -- worker {{args}}
+
+# The board's compose route on http://localhost:3020 (nginx in front of the api, which serves the board at /).
+web: secrets
+    docker compose up -d --build web
+    @echo "board: http://localhost:3020  (also served by the api itself at http://localhost:8020/)"
 
 # The README's test command: every test of the workspace.
 test:
@@ -51,3 +69,53 @@ migrate action="up":
 # Load the sample data idempotently (N generated listings).
 seed listings="500":
     cargo run -p app -- seed --listings {{listings}}
+
+# Export the GraphQL SDL to schema/schema.graphql (a test fails when it differs from the code).
+schema:
+    cargo run -p app -- schema
+
+# Write the missing compose secrets in infra/secrets/ (random values; git-ignored).
+secrets:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir=infra/secrets
+    rand() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+    [ -f "$dir/db_password" ] || { rand > "$dir/db_password"; rm -f "$dir/database_url"; echo "wrote $dir/db_password"; }
+    if [ ! -f "$dir/database_url" ]; then
+        printf 'postgres://dealbrain:%s@db:5432/dealbrain' "$(cat "$dir/db_password")" > "$dir/database_url"
+        echo "wrote $dir/database_url"
+    fi
+    [ -f "$dir/secret_key" ] || { rand > "$dir/secret_key"; echo "wrote $dir/secret_key"; }
+    [ -f "$dir/grafana_admin_password" ] || { rand > "$dir/grafana_admin_password"; echo "wrote $dir/grafana_admin_password"; }
+    # Compose bind-mounts secrets with host permissions; the containers run as non-root users.
+    chmod 0644 "$dir"/db_password "$dir"/database_url "$dir"/secret_key "$dir"/grafana_admin_password
+
+# Start the full stack (db, redis, api, worker, web, otel-collector, prometheus, grafana); e.g. `just up --profile scaled`.
+up *flags: secrets
+    docker compose {{flags}} up -d --build
+    @echo "api http://localhost:8020  board http://localhost:3020  prometheus http://localhost:9090  grafana http://localhost:3021 (admin / infra/secrets/grafana_admin_password)"
+
+# Stop the stack, scaled profile included (`just down -v` also deletes its volumes).
+down *flags:
+    docker compose --profile scaled down {{flags}}
+
+# Follow the stack's logs (all services, or the ones named: `just logs api worker`).
+logs *services:
+    docker compose --profile scaled logs -f --tail=200 {{services}}
+
+# Back up DATABASE_URL: pg_dump (custom format) for PostgreSQL, sqlite3 .backup for SQLite, into backups/ (or OUT).
+backup out="":
+    bash infra/backup.sh backup {{out}}
+
+# Restore FILE into DATABASE_URL: pg_restore --clean in one transaction, or sqlite3 .restore (keeps the old file; stop serve first).
+restore file:
+    bash infra/backup.sh restore {{file}}
+
+# Build the api and worker images (infra/docker/Dockerfile targets).
+images tag="local":
+    docker build -f infra/docker/Dockerfile --target api -t dealbrain-api:{{tag}} .
+    docker build -f infra/docker/Dockerfile --target worker -t dealbrain-worker:{{tag}} .
+
+# Check the operations files: promtool, compose, hadolint, k8s schemas, nginx -t, dashboards, metric names.
+check-ops:
+    bash scripts/check-ops.sh
