@@ -22,7 +22,7 @@ const COMPONENT_TYPES: &[&str] = &["ram", "ssd", "hdd", "os_license", "wifi", "g
 
 /// Sort keys the API offers; each gets a `(key, id)` index for keyset paging. Decimal keys use
 /// `{NUM:}` so SQLite indexes the numeric value of the text (the store queries the same
-/// expression).
+/// expression). Nullable keys stay total indexes: a page walks the NULL tail by id.
 const SORT_INDEXES: &[(&str, &str)] = &[
     ("price", "{NUM:price_usd}"),
     ("adjusted", "{NUM:adjusted_price_usd}"),
@@ -38,9 +38,17 @@ const SORT_INDEXES: &[(&str, &str)] = &[
     ("created", "created_at"),
     ("updated", "updated_at"),
     ("title", "title"),
+    ("status", "status"),
+];
+
+/// Filter columns: equality / IN filters (and the CPU/GPU foreign-key checks) only ever look up
+/// non-null values, so these `(col, id)` indexes are partial `WHERE col IS NOT NULL`. A non-HOT
+/// row version (every valuation update is one: it changes indexed outputs) is inserted only into
+/// the partial indexes whose predicate it satisfies, so a NULL column costs the write nothing.
+/// The same holds for the foreign-key indexes above (ON DELETE SET NULL looks up by value).
+const FILTER_INDEXES: &[(&str, &str)] = &[
     ("form_factor", "form_factor"),
     ("manufacturer", "manufacturer"),
-    ("status", "status"),
     ("deal_class", "deal_class"),
     ("cpu", "cpu_id"),
     ("gpu", "gpu_id"),
@@ -99,11 +107,11 @@ CREATE TABLE listings (
   {TS}
 );
 CREATE UNIQUE INDEX ux_listings_url_key ON listings (url_key) WHERE url_key <> '';
-CREATE INDEX ix_listings_ports_profile ON listings (ports_profile_id);
-CREATE INDEX ix_listings_ram_spec ON listings (ram_spec_id);
-CREATE INDEX ix_listings_primary_storage ON listings (primary_storage_profile_id);
-CREATE INDEX ix_listings_secondary_storage ON listings (secondary_storage_profile_id);
-CREATE INDEX ix_listings_ruleset ON listings (ruleset_id);
+CREATE INDEX ix_listings_ports_profile ON listings (ports_profile_id) WHERE ports_profile_id IS NOT NULL;
+CREATE INDEX ix_listings_ram_spec ON listings (ram_spec_id) WHERE ram_spec_id IS NOT NULL;
+CREATE INDEX ix_listings_primary_storage ON listings (primary_storage_profile_id) WHERE primary_storage_profile_id IS NOT NULL;
+CREATE INDEX ix_listings_secondary_storage ON listings (secondary_storage_profile_id) WHERE secondary_storage_profile_id IS NOT NULL;
+CREATE INDEX ix_listings_ruleset ON listings (ruleset_id) WHERE ruleset_id IS NOT NULL;
 CREATE TABLE listing_components (
   id {{ID}},
   listing_id {{BIGINT}} NOT NULL REFERENCES listings (id) ON DELETE CASCADE,
@@ -148,6 +156,11 @@ CREATE INDEX ix_listing_scores_profile_score ON listing_scores (profile_id, {{NU
     for (name, expr) in SORT_INDEXES {
         s.push_str(&format!(
             ";\nCREATE INDEX ix_listings_{name} ON listings ({expr}, id)"
+        ));
+    }
+    for (name, col) in FILTER_INDEXES {
+        s.push_str(&format!(
+            ";\nCREATE INDEX ix_listings_{name} ON listings ({col}, id) WHERE {col} IS NOT NULL"
         ));
     }
     s

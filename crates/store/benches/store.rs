@@ -146,9 +146,25 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    if let Some(pg) = TestDb::postgres().await {
+    // `BENCH_BACKENDS=postgres` (or `sqlite`) runs one backend only; `BENCH_KEEP_DB=1` keeps
+    // the databases after the run (their URLs are printed) for EXPLAIN sessions.
+    let only = std::env::var("BENCH_BACKENDS").unwrap_or_default();
+    let keep = std::env::var("BENCH_KEEP_DB").is_ok_and(|v| v == "1");
+    if (only.is_empty() || only.contains("postgres"))
+        && let Some(pg) = TestDb::postgres().await
+    {
         run("postgres", &pg, false, n).await;
+        if keep {
+            println!("[postgres] kept {}", pg.url);
+            std::mem::forget(pg);
+        }
     }
-    let lite = TestDb::sqlite().await;
-    run("sqlite", &lite, true, n).await;
+    if only.is_empty() || only.contains("sqlite") {
+        let lite = TestDb::sqlite().await;
+        run("sqlite", &lite, true, n).await;
+        if keep {
+            println!("[sqlite] kept {}", lite.url);
+            std::mem::forget(lite);
+        }
+    }
 }
