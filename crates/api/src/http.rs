@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{BatchRequest, BatchResponse, Request as GqlRequest, ServerError, Value};
+use async_graphql::{BatchRequest, Request as GqlRequest, ServerError, Value};
 use async_graphql_axum::GraphQLSubscription;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
@@ -377,6 +377,7 @@ async fn execute(
             "this API needs an API token",
         );
     }
+    let batched = matches!(batch, BatchRequest::Batch(_));
     let requests = match batch {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(v) => {
@@ -402,12 +403,13 @@ async fn execute(
             v
         }
     };
-    let single = requests.len() == 1 && !matches!(headers.get("x-batch"), Some(_));
+    let single = !batched;
     let mut out = Vec::with_capacity(requests.len());
     let mut all_request_errors = true;
     for r in requests {
         let r = r.data(caller.clone()).data(loaders(s.store.clone()));
-        let resp = match tokio::time::timeout(s.config.query_timeout, s.schema.execute(r)).await {
+        let mut resp = match tokio::time::timeout(s.config.query_timeout, s.schema.execute(r)).await
+        {
             Ok(resp) => resp,
             Err(_) => {
                 let err = ApiError::new(Code::QueryTooComplex, "the operation timed out");
@@ -416,15 +418,20 @@ async fn execute(
                 ])
             }
         };
+        // Parse and validation failures have no path and no data: a request error, which
+        // GraphQL over HTTP answers without a `data` entry.
         let request_error = resp.data == Value::Null
             && !resp.errors.is_empty()
             && resp.errors.iter().all(|e| e.path.is_empty());
         all_request_errors &= request_error;
-        let mut resp = resp;
         for e in &mut resp.errors {
             classify(e, request_error);
         }
-        out.push(resp);
+        let mut json = serde_json::to_value(&resp).unwrap_or_default();
+        if let (true, Some(o)) = (request_error, json.as_object_mut()) {
+            o.remove("data");
+        }
+        out.push(json);
     }
     let status = if media == GQL_RESPONSE && all_request_errors {
         StatusCode::BAD_REQUEST
@@ -432,9 +439,9 @@ async fn execute(
         StatusCode::OK
     };
     let body = if single {
-        out.pop().map(BatchResponse::Single)
+        out.pop().unwrap_or_default()
     } else {
-        Some(BatchResponse::Batch(out))
+        serde_json::Value::Array(out)
     };
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     let mut r = (status, bytes).into_response();

@@ -31,5 +31,5 @@ pub mod types;
 
 pub use config::ApiConfig;
 pub use http::{AppState, router};
-pub use recalc::{NoRecalc, RecalcRequester, RecalcScope};
+pub use recalc::{NoRecalc, RecalcError, RecalcFuture, RecalcRequester, RecalcScope};
 pub use schema::{DealBrainSchema, Deps, build_schema, sdl};

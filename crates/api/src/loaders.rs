@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use std::time::Duration;
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use domain::model::{
     Cpu, Gpu, Listing, ListingComponent, PortsProfile, RamSpec, Rule, RuleGroup, StorageProfile,
     ValuationHistoryEntry,
@@ -23,12 +25,62 @@ pub struct StoreLoader {
     pub store: Store,
 }
 
-/// A request's loader (create one per request).
-pub type Loaders = DataLoader<StoreLoader>;
+/// A request's loader (create one per request; it caches what it loaded for the request).
+pub type Loaders = DataLoader<StoreLoader, HashMapCache>;
 
-/// A new per-request loader.
+/// A new per-request loader. The short delay gathers keys from sibling resolvers; connection
+/// resolvers also prime the caches with one batch per edge (see [`prime_listing_edges`]), so
+/// the statement count never depends on how resolvers interleave.
 pub fn loaders(store: Store) -> Loaders {
-    DataLoader::new(StoreLoader { store }, tokio::spawn)
+    DataLoader::with_cache(StoreLoader { store }, tokio::spawn, HashMapCache::default())
+        .delay(Duration::from_millis(2))
+}
+
+/// Loads the to-one edges of a page of listings in one batch per edge type, but only the
+/// edges the query selects (`node` is the look-ahead of a listing selection).
+pub async fn prime_listing_edges(
+    l: &Loaders,
+    node: async_graphql::Lookahead<'_>,
+    listings: &[Listing],
+) -> Result<(), ApiError> {
+    let pick = |f: fn(&Listing) -> Option<i64>| -> Vec<i64> {
+        let mut v: Vec<i64> = listings.iter().filter_map(f).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    if node.field("cpu").exists() {
+        l.load_many(pick(|x| x.data.cpu_id).into_iter().map(CpuId))
+            .await?;
+    }
+    if node.field("gpu").exists() {
+        l.load_many(pick(|x| x.data.gpu_id).into_iter().map(GpuId))
+            .await?;
+    }
+    if node.field("ramSpec").exists() {
+        l.load_many(pick(|x| x.data.ram_spec_id).into_iter().map(RamSpecId))
+            .await?;
+    }
+    if node.field("storage").exists() || node.field("secondaryStorage").exists() {
+        let mut ids = pick(|x| x.data.primary_storage_profile_id);
+        ids.extend(pick(|x| x.data.secondary_storage_profile_id));
+        l.load_many(ids.into_iter().map(StorageId)).await?;
+    }
+    if node.field("ports").exists() {
+        l.load_many(pick(|x| x.data.ports_profile_id).into_iter().map(PortsId))
+            .await?;
+    }
+    let ids = || listings.iter().map(|x| x.id);
+    if node.field("components").exists() {
+        l.load_many(ids().map(ComponentsOf)).await?;
+    }
+    if node.field("valuationHistory").exists() {
+        l.load_many(ids().map(HistoryOf)).await?;
+    }
+    if node.field("disabledRulesetIds").exists() {
+        l.load_many(ids().map(DisabledOf)).await?;
+    }
+    Ok(())
 }
 
 macro_rules! keys {

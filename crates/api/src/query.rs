@@ -174,6 +174,7 @@ impl Query {
     }
 
     /// Listings, filtered and ordered, as a Relay connection (forward paging).
+    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 1")]
     async fn listings(
         &self,
@@ -200,6 +201,11 @@ impl Query {
         let req = PageRequest { first: size, after };
         let s = store(ctx);
         let page = s.list_listings(&f, sort, &req).await.api()?;
+        let node = ctx.look_ahead().field("edges").field("node");
+        let l = ctx.data_unchecked::<crate::loaders::Loaders>();
+        crate::loaders::prime_listing_edges(l, node, &page.items)
+            .await
+            .api()?;
         let total = if ctx.look_ahead().field("totalCount").exists() {
             count_listings(s, &f).await.api()?
         } else {

@@ -155,7 +155,9 @@ impl AdminMutation {
         let mut d = field_data(input, old.data.key.clone(), old.data.created_by.clone()).api()?;
         d.is_locked = old.data.is_locked;
         let f = s.update_custom_field(n, &d).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::CustomFieldChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::CustomFieldChange)
+            .await
+            .api()?;
         Ok(CustomField(f))
     }
 
@@ -196,7 +198,9 @@ impl AdminMutation {
             d.deleted_at = Some(Utc::now());
             s.update_custom_field(n, &d).await.api()?;
         }
-        recalc(ctx, RecalcScope::All, ValuationCause::CustomFieldChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::CustomFieldChange)
+            .await
+            .api()?;
         Ok(Deleted {
             deleted_id: global_id("CustomField", n),
         })
@@ -262,7 +266,9 @@ impl AdminMutation {
             )
             .await
             .api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual);
+        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
+            .await
+            .api()?;
         Ok(ValuationThresholds {
             good_deal,
             great_deal,

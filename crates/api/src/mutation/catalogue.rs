@@ -243,7 +243,9 @@ impl CatalogueMutation {
             .data;
         merge_cpu(&mut d, input).api()?;
         let cpu = s.update_cpu(n, &d).await.api()?;
-        recalc(ctx, RecalcScope::Cpus(vec![n]), ValuationCause::CpuChange);
+        recalc(ctx, RecalcScope::Cpus(vec![n]), ValuationCause::CpuChange)
+            .await
+            .api()?;
         Ok(Cpu(cpu))
     }
 
@@ -287,7 +289,9 @@ impl CatalogueMutation {
             .data;
         merge_gpu(&mut d, input).api()?;
         let gpu = s.update_gpu(n, &d).await.api()?;
-        recalc(ctx, RecalcScope::Gpus(vec![n]), ValuationCause::GpuChange);
+        recalc(ctx, RecalcScope::Gpus(vec![n]), ValuationCause::GpuChange)
+            .await
+            .api()?;
         Ok(Gpu(gpu))
     }
 
@@ -325,7 +329,9 @@ impl CatalogueMutation {
         let n = id_of("PortsProfile", &id, "id").api()?;
         let d = ports_data(input).api()?;
         let p = store(ctx).update_ports_profile(n, &d).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::CatalogChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::CatalogChange)
+            .await
+            .api()?;
         Ok(PortsProfile(p))
     }
 

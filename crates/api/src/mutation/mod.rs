@@ -32,11 +32,24 @@ pub struct Deleted {
     pub deleted_id: ID,
 }
 
-/// Asks the worker to recalculate (a no-op until one is configured).
-pub(crate) fn recalc(ctx: &Context<'_>, scope: RecalcScope, cause: domain::model::ValuationCause) {
-    if let Ok(r) = ctx.data::<Arc<dyn RecalcRequester>>() {
-        r.request(scope, cause);
-    }
+/// Asks the worker to recalculate; the job id. A queue that is down fails the mutation with
+/// a clear message (its own write is committed; the job row stays queued and is enqueued
+/// again by the next request or when a worker starts).
+pub(crate) async fn recalc(
+    ctx: &Context<'_>,
+    scope: RecalcScope,
+    cause: domain::model::ValuationCause,
+) -> Result<Option<String>, crate::error::ApiError> {
+    let Ok(r) = ctx.data::<Arc<dyn RecalcRequester>>() else {
+        return Ok(None);
+    };
+    r.request(scope, cause).await.map_err(|e| {
+        tracing::error!(error = %e, "recalculation request failed");
+        crate::error::ApiError::new(
+            crate::error::Code::Internal,
+            "the change was saved but its recalculation could not be queued; retry the change",
+        )
+    })
 }
 
 /// Checks a name's length (1–`max` characters after trimming).

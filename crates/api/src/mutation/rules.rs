@@ -200,7 +200,9 @@ impl RuleMutation {
         d.created_by = caller.actor();
         merge_ruleset(&mut d, input, &registry(s, false).await.api()?).api()?;
         let rs = s.create_ruleset(&d, &meta(ctx, None)).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RulesetChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::RulesetChange)
+            .await
+            .api()?;
         Ok(Ruleset(rs))
     }
 
@@ -230,7 +232,9 @@ impl RuleMutation {
         let mut d = rs.data;
         merge_ruleset(&mut d, input, &registry(s, false).await.api()?).api()?;
         let rs = s.update_ruleset(n, &d, &meta(ctx, None)).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RulesetChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::RulesetChange)
+            .await
+            .api()?;
         Ok(Ruleset(rs))
     }
 
@@ -241,7 +245,9 @@ impl RuleMutation {
         let n = id_of("Ruleset", &id, "id").api()?;
         writable_ruleset(s, n).await.api()?;
         s.delete_ruleset(n, &meta(ctx, None)).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RulesetChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::RulesetChange)
+            .await
+            .api()?;
         Ok(Deleted {
             deleted_id: global_id("Ruleset", n),
         })
@@ -318,7 +324,9 @@ impl RuleMutation {
             d.is_active = x;
         }
         let g = s.update_rule_group(n, &d, &meta(ctx, None)).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
+            .await
+            .api()?;
         Ok(RuleGroup(g))
     }
 
@@ -330,7 +338,9 @@ impl RuleMutation {
             .delete_rule_group(n, &meta(ctx, None))
             .await
             .api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
+            .await
+            .api()?;
         Ok(Deleted {
             deleted_id: global_id("RuleGroup", n),
         })
@@ -380,7 +390,9 @@ impl RuleMutation {
             .create_rule(&d, &meta(ctx, input.change_summary))
             .await
             .api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
+            .await
+            .api()?;
         Ok(Rule(r))
     }
 
@@ -429,7 +441,9 @@ impl RuleMutation {
             .update_rule(n, &d, &meta(ctx, input.change_summary))
             .await
             .api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
+            .await
+            .api()?;
         Ok(Rule(r))
     }
 
@@ -438,7 +452,9 @@ impl RuleMutation {
         require(ctx, ApiRole::Editor)?;
         let n = id_of("Rule", &id, "id").api()?;
         store(ctx).delete_rule(n, &meta(ctx, None)).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange);
+        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
+            .await
+            .api()?;
         Ok(Deleted {
             deleted_id: global_id("Rule", n),
         })
@@ -461,7 +477,9 @@ impl RuleMutation {
             is_default: input.is_default,
         };
         let p = s.create_scoring_profile(&d).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual);
+        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
+            .await
+            .api()?;
         Ok(ScoringProfile(p))
     }
 
@@ -484,7 +502,9 @@ impl RuleMutation {
             is_default: input.is_default,
         };
         let p = s.update_scoring_profile(n, &d).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual);
+        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
+            .await
+            .api()?;
         Ok(ScoringProfile(p))
     }
 
@@ -497,7 +517,9 @@ impl RuleMutation {
         require(ctx, ApiRole::Editor)?;
         let n = id_of("ScoringProfile", &id, "id").api()?;
         let p = store(ctx).set_default_scoring_profile(n).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual);
+        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
+            .await
+            .api()?;
         Ok(ScoringProfile(p))
     }
 

@@ -1,0 +1,299 @@
+//! Auth matrix: anonymous/viewer/editor/admin × every mutation; token-only reads; bad tokens.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use api::ApiConfig;
+use common::{spawn, spawn_with};
+use serde_json::json;
+use test_support::TestDb;
+
+/// (document, least role) for every mutation of the schema. Ids point nowhere, so a permitted
+/// call fails with NOT_FOUND or succeeds; what matters is the auth outcome.
+const MUTATIONS: &[(&str, &str, u8)] = &[
+    (
+        "createListing",
+        r#"mutation { createListing(input: {title: "Auth test", price: "1.00"}) { id } }"#,
+        2,
+    ),
+    (
+        "updateListing",
+        r#"mutation { updateListing(id: "999999", input: {}) { id } }"#,
+        2,
+    ),
+    (
+        "deleteListing",
+        r#"mutation { deleteListing(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "setListingValuationOverride",
+        r#"mutation { setListingValuationOverride(id: "999999", mode: AUTO) { id } }"#,
+        2,
+    ),
+    (
+        "recalculateListing",
+        r#"mutation { recalculateListing(id: "999999") { id } }"#,
+        2,
+    ),
+    (
+        "createCpu",
+        r#"mutation { createCpu(input: {name: "Auth CPU"}) { id } }"#,
+        2,
+    ),
+    (
+        "updateCpu",
+        r#"mutation { updateCpu(id: "999999", input: {}) { id } }"#,
+        2,
+    ),
+    (
+        "deleteCpu",
+        r#"mutation { deleteCpu(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "createGpu",
+        r#"mutation { createGpu(input: {name: "Auth GPU"}) { id } }"#,
+        2,
+    ),
+    (
+        "updateGpu",
+        r#"mutation { updateGpu(id: "999999", input: {}) { id } }"#,
+        2,
+    ),
+    (
+        "deleteGpu",
+        r#"mutation { deleteGpu(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "createPortsProfile",
+        r#"mutation { createPortsProfile(input: {name: "Auth ports"}) { id } }"#,
+        2,
+    ),
+    (
+        "updatePortsProfile",
+        r#"mutation { updatePortsProfile(id: "999999", input: {name: "x"}) { id } }"#,
+        2,
+    ),
+    (
+        "deletePortsProfile",
+        r#"mutation { deletePortsProfile(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "createRamSpec",
+        r#"mutation { createRamSpec(input: {speedMhz: 1234}) { id } }"#,
+        2,
+    ),
+    (
+        "deleteRamSpec",
+        r#"mutation { deleteRamSpec(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "createStorageProfile",
+        r#"mutation { createStorageProfile(input: {capacityGb: 123}) { id } }"#,
+        2,
+    ),
+    (
+        "deleteStorageProfile",
+        r#"mutation { deleteStorageProfile(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "createRuleset",
+        r#"mutation { createRuleset(input: {name: "Auth set"}) { id } }"#,
+        2,
+    ),
+    (
+        "updateRuleset",
+        r#"mutation { updateRuleset(id: "999999", input: {}) { id } }"#,
+        2,
+    ),
+    (
+        "deleteRuleset",
+        r#"mutation { deleteRuleset(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "createRuleGroup",
+        r#"mutation { createRuleGroup(input: {rulesetId: "999999", name: "g"}) { id } }"#,
+        2,
+    ),
+    (
+        "updateRuleGroup",
+        r#"mutation { updateRuleGroup(id: "999999", input: {}) { id } }"#,
+        2,
+    ),
+    (
+        "deleteRuleGroup",
+        r#"mutation { deleteRuleGroup(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "createRule",
+        r#"mutation { createRule(input: {groupId: "999999", name: "r", actions: [{type: "fixed_value", value: 1}]}) { id } }"#,
+        2,
+    ),
+    (
+        "updateRule",
+        r#"mutation { updateRule(id: "999999", input: {}) { id } }"#,
+        2,
+    ),
+    (
+        "deleteRule",
+        r#"mutation { deleteRule(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "createScoringProfile",
+        r#"mutation { createScoringProfile(input: {name: "Auth profile", weights: {}}) { id } }"#,
+        2,
+    ),
+    (
+        "updateScoringProfile",
+        r#"mutation { updateScoringProfile(id: "999999", input: {name: "x", weights: {}}) { id } }"#,
+        2,
+    ),
+    (
+        "setDefaultScoringProfile",
+        r#"mutation { setDefaultScoringProfile(id: "999999") { id } }"#,
+        2,
+    ),
+    (
+        "deleteScoringProfile",
+        r#"mutation { deleteScoringProfile(id: "999999") { deletedId } }"#,
+        2,
+    ),
+    (
+        "createCustomField",
+        r#"mutation { createCustomField(input: {entity: LISTING, label: "Auth field"}) { id } }"#,
+        3,
+    ),
+    (
+        "updateCustomField",
+        r#"mutation { updateCustomField(id: "999999", input: {entity: LISTING, label: "x"}) { id } }"#,
+        3,
+    ),
+    (
+        "deleteCustomField",
+        r#"mutation { deleteCustomField(id: "999999") { deletedId } }"#,
+        3,
+    ),
+    (
+        "setSetting",
+        r#"mutation { setSetting(key: "k", value: 1) { key } }"#,
+        3,
+    ),
+    (
+        "setValuationThresholds",
+        r#"mutation { setValuationThresholds(goodDeal: 15, greatDeal: 25, premiumWarning: 10) { goodDeal } }"#,
+        3,
+    ),
+    (
+        "createApiToken",
+        r#"mutation { createApiToken(name: "x", role: VIEWER) { secret } }"#,
+        3,
+    ),
+    (
+        "revokeApiToken",
+        r#"mutation { revokeApiToken(id: 999999) { name } }"#,
+        3,
+    ),
+];
+
+async fn matrix(db: TestDb) {
+    let app = spawn(db, 2).await;
+    let roles: [(Option<&str>, u8); 4] = [
+        (None, 0),
+        (Some(&app.viewer), 1),
+        (Some(&app.editor), 2),
+        (Some(&app.admin), 3),
+    ];
+    for (name, doc, least) in MUTATIONS {
+        for (token, rank) in roles {
+            let (_, body) = app.post(doc, json!({}), token).await;
+            let code = body["errors"][0]["extensions"]["code"]
+                .as_str()
+                .map(str::to_owned);
+            let expected = if rank >= *least {
+                None
+            } else if rank == 0 {
+                Some("UNAUTHENTICATED")
+            } else {
+                Some("FORBIDDEN")
+            };
+            match expected {
+                Some(e) => assert_eq!(code.as_deref(), Some(e), "{name} as rank {rank}: {body}"),
+                None => assert!(
+                    !matches!(
+                        code.as_deref(),
+                        Some("UNAUTHENTICATED" | "FORBIDDEN" | "INTERNAL")
+                    ),
+                    "{name} as rank {rank}: {body}"
+                ),
+            }
+        }
+    }
+    // Admin-only query.
+    assert_eq!(
+        app.err("{ apiTokens { name } }", json!({}), Some(&app.editor))
+            .await["code"],
+        "FORBIDDEN"
+    );
+    app.ok("{ apiTokens { name } }", json!({}), Some(&app.admin))
+        .await;
+}
+
+async fn token_reads(db: TestDb) {
+    let app = spawn_with(
+        db,
+        2,
+        ApiConfig {
+            reads_need_token: true,
+            ..ApiConfig::default()
+        },
+    )
+    .await;
+    let (status, body) = app.post("{ health }", json!({}), None).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    app.ok("{ health }", json!({}), Some(&app.viewer)).await;
+    let (status, body) = app
+        .post("{ health }", json!({}), Some("dbk_not-a-token"))
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}
+
+#[test]
+fn matrix_covers_every_mutation() {
+    let sdl = api::sdl();
+    let start = sdl.find("type Mutation {").expect("Mutation type");
+    let body = &sdl[start
+        ..sdl[start..]
+            .find("\n}")
+            .map(|e| start + e)
+            .unwrap_or(sdl.len())];
+    let fields: Vec<&str> = body
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('"') && !l.starts_with('#'))
+        .filter_map(|l| l.split(['(', ':']).next())
+        .filter(|n| n.chars().next().is_some_and(char::is_lowercase))
+        .collect();
+    for f in &fields {
+        assert!(
+            MUTATIONS.iter().any(|(n, _, _)| n == f),
+            "auth matrix misses {f}"
+        );
+    }
+    assert_eq!(fields.len(), MUTATIONS.len(), "{fields:?}");
+}
+
+both_backends! {
+    roles => matrix;
+    reads => token_reads;
+}
