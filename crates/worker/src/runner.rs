@@ -170,10 +170,9 @@ impl Worker {
                 return Ok(Handled::Skipped { job_id });
             }
         };
-        if let Some(at) = job.not_before.filter(|at| *at > now) {
-            if job.status == JobStatus::Queued {
-                return self.defer(d, at).await;
-            }
+        let due = job.not_before.filter(|at| *at > now);
+        if let (Some(at), JobStatus::Queued) = (due, job.status) {
+            return self.defer(d, at).await;
         }
         let lease = chrono_duration(self.config.lease);
         let Some(mut job) = self.store.claim_recalc_job(&job_id, now - lease).await? else {
