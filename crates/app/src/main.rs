@@ -9,6 +9,7 @@ mod schema;
 mod seed;
 mod serve;
 mod token;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,8 @@ enum Command {
         #[arg(long, default_value = "schema/schema.graphql")]
         out: PathBuf,
     },
+    /// Runs recalculation jobs from the Redis queue until SIGTERM (finishing the batch).
+    Worker(Box<worker::WorkerArgs>),
     /// Manages API tokens.
     Token {
         #[command(subcommand)]
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Schema { out } => schema::run(&out),
         Command::Token { action, db } => token::run(&action, &db),
+        Command::Worker(args) => worker::run(&args),
     };
     match result {
         Ok(code) => code,

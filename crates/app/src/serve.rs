@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use api::{ApiConfig, AppState, Deps, NoRecalc};
+use api::{ApiConfig, AppState, Deps};
 use clap::Args;
 use domain::model::{ApiRole, ValuationCause};
 use store::Store;
@@ -21,6 +21,9 @@ use crate::migrate::DbArgs;
 pub struct ServeArgs {
     #[command(flatten)]
     pub db: DbArgs,
+    /// Job queue and events (`REDIS_URL`; unset = the worker runs inside `serve`).
+    #[command(flatten)]
+    pub jobs: crate::worker::JobArgs,
     /// Address to bind.
     #[arg(long, env = "API_HOST", default_value = "0.0.0.0")]
     pub host: String,
@@ -127,10 +130,11 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     }
     first_admin_token(&store, &args.admin_token_file).await?;
     tokio::spawn(value_all(store.clone()));
+    let jobs = crate::worker::start_for_serve(&store, &args.jobs).await?;
     let deps = Deps {
         store: store.clone(),
         config: config.clone(),
-        recalc: Arc::new(NoRecalc),
+        recalc: jobs.recalc.clone(),
     };
     let state = AppState {
         schema: api::build_schema(&deps),
@@ -161,6 +165,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     })
     .await
     .context("serving")?;
+    jobs.stop().await;
     Ok(ExitCode::SUCCESS)
 }
 
