@@ -19,11 +19,13 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod extras;
 pub mod http;
 pub mod inputs;
 pub mod insights;
 pub mod loaders;
 pub mod mutation;
+mod preview;
 pub mod query;
 pub mod recalc;
 pub mod schema;

@@ -16,7 +16,7 @@ use crate::recalc::{NoRecalc, RecalcRequester};
 
 /// All queries.
 #[derive(MergedObject, Default, Debug)]
-pub struct QueryRoot(Query, InsightQuery);
+pub struct QueryRoot(Query, InsightQuery, crate::extras::ExtraQuery);
 
 /// The Deal Brain schema.
 pub type DealBrainSchema = Schema<QueryRoot, Mutation, EmptySubscription>;

@@ -197,6 +197,16 @@ const MUTATIONS: &[(&str, &str, u8)] = &[
         3,
     ),
     (
+        "bulkUpdateListings",
+        r#"mutation { bulkUpdateListings(ids: ["999999"], input: {status: ACTIVE}) { id } }"#,
+        2,
+    ),
+    (
+        "enqueueRecalculation",
+        r#"mutation { enqueueRecalculation(scope: ALL) }"#,
+        3,
+    ),
+    (
         "revokeApiToken",
         r#"mutation { revokeApiToken(id: 999999) { name } }"#,
         3,

@@ -57,6 +57,9 @@ async fn listing_writes(db: TestDb) {
     let q = r#"mutation { createListing(input: {title: "abc", price: "1.00", listingUrl: "https://example.com/x"}) { id } }"#;
     app.ok(q, json!({}), ed).await;
     assert_eq!(app.err(q, json!({}), ed).await["code"], "CONFLICT");
+    // bulk update values every listing again
+    let d = app.ok("mutation($id: ID!) { bulkUpdateListings(ids: [$id], input: {status: PENDING}) { status adjustedPrice } }", json!({"id": id}), ed).await;
+    assert_eq!(d["bulkUpdateListings"][0]["status"], "PENDING");
     // override + recalculate + delete
     let d = app
         .ok("{ rulesets { edges { node { id } } } }", json!({}), None)

@@ -106,6 +106,9 @@ async fn catalogue_and_rules(db: TestDb) {
       rulesets { edges { node { name priority isActive groups { name rules { name conditions actions version } } } } }
       customFields(entity: LISTING) { edges { node { key dataType } } }
       setting(key: "nope") { key }
+      listingSchema { coreFields customFields { key } }
+      importSessions { id status }
+      customFieldHistory(entity: LISTING, recordId: 1) { key reason }
     }"#, json!({}), None).await;
     assert_eq!(d["cpus"]["edges"].as_array().unwrap().len(), 5);
     assert!(
@@ -121,6 +124,12 @@ async fn catalogue_and_rules(db: TestDb) {
         "{rs}"
     );
     assert!(d["setting"].is_null());
+    assert!(
+        d["listingSchema"]["coreFields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("price_usd"))
+    );
 }
 
 async fn insights(db: TestDb) {

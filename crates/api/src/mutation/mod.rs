@@ -5,6 +5,7 @@ mod admin;
 mod catalogue;
 mod listings;
 mod rules;
+mod scoring;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ pub use admin::AdminMutation;
 pub use catalogue::CatalogueMutation;
 pub use listings::ListingMutation;
 pub use rules::RuleMutation;
+pub use scoring::ScoringMutation;
 
 /// All mutations.
 #[derive(MergedObject, Default, Debug)]
@@ -22,7 +24,9 @@ pub struct Mutation(
     ListingMutation,
     CatalogueMutation,
     RuleMutation,
+    ScoringMutation,
     AdminMutation,
+    crate::extras::ExtraMutation,
 );
 
 /// The result of a delete.

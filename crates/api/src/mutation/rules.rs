@@ -4,7 +4,6 @@
 
 use async_graphql::{Context, ID, InputObject, Json, Object};
 use domain::context::FieldRegistry;
-use domain::metrics::ScoringWeights;
 use domain::model::{self as m, ApiRole, ChangeMeta, CustomFieldType, ValuationCause};
 use domain::valuation::{validate_rule, validate_ruleset_conditions};
 use store::Store;
@@ -14,7 +13,7 @@ use crate::auth::require;
 use crate::error::{ApiError, ApiResultExt, Code};
 use crate::query::store;
 use crate::recalc::RecalcScope;
-use crate::types::rules::{Rule, RuleGroup, Ruleset, ScoringProfile};
+use crate::types::rules::{Rule, RuleGroup, Ruleset};
 use crate::types::scalars::{global_id, id_of};
 
 type JsonV = Json<serde_json::Value>;
@@ -74,21 +73,7 @@ pub struct RuleInput {
     pub change_summary: Option<String>,
 }
 
-/// Scoring profile fields.
-#[derive(InputObject, Debug, Clone)]
-pub struct ScoringProfileInput {
-    /// Name (unique ignoring case).
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// `{metric: weight ≥ 0}`.
-    pub weights: JsonV,
-    /// Make it the default.
-    #[graphql(default)]
-    pub is_default: bool,
-}
-
-async fn registry(s: &Store, numeric_only: bool) -> Result<FieldRegistry, ApiError> {
+pub(super) async fn registry(s: &Store, numeric_only: bool) -> Result<FieldRegistry, ApiError> {
     let defs = s
         .custom_fields(m::CustomFieldEntity::Listing, false)
         .await?;
@@ -182,7 +167,7 @@ fn merge_ruleset(
     Ok(())
 }
 
-/// Rule and scoring-profile mutations.
+/// Ruleset, group and rule mutations.
 #[derive(Debug, Default)]
 pub struct RuleMutation;
 
@@ -457,83 +442,6 @@ impl RuleMutation {
             .api()?;
         Ok(Deleted {
             deleted_id: global_id("Rule", n),
-        })
-    }
-
-    /// Creates a scoring profile (weights validated, §5.2).
-    async fn create_scoring_profile(
-        &self,
-        ctx: &Context<'_>,
-        input: ScoringProfileInput,
-    ) -> async_graphql::Result<ScoringProfile> {
-        require(ctx, ApiRole::Editor)?;
-        let s = store(ctx);
-        check_len("input.name", &input.name, 1, 128).api()?;
-        ScoringWeights::parse(&input.weights.0, &registry(s, true).await.api()?).api()?;
-        let d = m::ScoringProfileData {
-            name: input.name.trim().to_owned(),
-            description: input.description,
-            weights: input.weights.0,
-            is_default: input.is_default,
-        };
-        let p = s.create_scoring_profile(&d).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
-            .await
-            .api()?;
-        Ok(ScoringProfile(p))
-    }
-
-    /// Replaces a scoring profile.
-    async fn update_scoring_profile(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: ScoringProfileInput,
-    ) -> async_graphql::Result<ScoringProfile> {
-        require(ctx, ApiRole::Editor)?;
-        let s = store(ctx);
-        let n = id_of("ScoringProfile", &id, "id").api()?;
-        check_len("input.name", &input.name, 1, 128).api()?;
-        ScoringWeights::parse(&input.weights.0, &registry(s, true).await.api()?).api()?;
-        let d = m::ScoringProfileData {
-            name: input.name.trim().to_owned(),
-            description: input.description,
-            weights: input.weights.0,
-            is_default: input.is_default,
-        };
-        let p = s.update_scoring_profile(n, &d).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
-            .await
-            .api()?;
-        Ok(ScoringProfile(p))
-    }
-
-    /// Makes a profile the default (clearing the others).
-    async fn set_default_scoring_profile(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<ScoringProfile> {
-        require(ctx, ApiRole::Editor)?;
-        let n = id_of("ScoringProfile", &id, "id").api()?;
-        let p = store(ctx).set_default_scoring_profile(n).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
-            .await
-            .api()?;
-        Ok(ScoringProfile(p))
-    }
-
-    /// Deletes a scoring profile.
-    async fn delete_scoring_profile(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<Deleted> {
-        require(ctx, ApiRole::Editor)?;
-        let n = id_of("ScoringProfile", &id, "id").api()?;
-        store(ctx).delete_scoring_profile(n).await.api()?;
-        Ok(Deleted {
-            deleted_id: global_id("ScoringProfile", n),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! GraphQL object types. Each wraps a `domain::model` record (never a database entity).
 
+pub mod analysis;
 pub mod breakdown;
 pub mod catalogue;
 pub mod enums;
