@@ -13,66 +13,6 @@ use crate::inputs::ListingFilterInput;
 use crate::types::analysis::*;
 use crate::types::listing::Listing;
 
-const ROOT_FIELDS: &[(&str, &[&str])] = &[
-    (
-        "cpu",
-        &[
-            "id",
-            "name",
-            "manufacturer",
-            "socket",
-            "cores",
-            "threads",
-            "tdp_w",
-            "igpu_model",
-            "igpu_mark",
-            "cpu_mark_multi",
-            "cpu_mark_single",
-            "release_year",
-        ],
-    ),
-    (
-        "gpu",
-        &["id", "name", "manufacturer", "gpu_mark", "metal_score"],
-    ),
-    (
-        "ram_spec",
-        &[
-            "id",
-            "label",
-            "ddr_generation",
-            "speed_mhz",
-            "module_count",
-            "capacity_per_module_gb",
-            "total_capacity_gb",
-        ],
-    ),
-    (
-        "storage.primary",
-        &[
-            "id",
-            "label",
-            "medium",
-            "interface",
-            "form_factor",
-            "capacity_gb",
-            "performance_tier",
-        ],
-    ),
-    (
-        "storage.secondary",
-        &[
-            "id",
-            "label",
-            "medium",
-            "interface",
-            "form_factor",
-            "capacity_gb",
-            "performance_tier",
-        ],
-    ),
-];
-
 /// Evaluates an unsaved rule over up to `sample_size` listings (nothing written).
 pub(crate) async fn preview(
     s: &store::Store,
@@ -189,9 +129,10 @@ pub(crate) async fn rule_builder(s: &store::Store) -> async_graphql::Result<Rule
             })
             .collect(),
     };
-    let mut entities = vec![f("listing", domain::context::listing_field_names(), "core")];
-    entities.extend(ROOT_FIELDS.iter().map(|(r, n)| f(r, n, "core")));
-    entities.push(f("ports", domain::context::port_types(), "number"));
+    // The engine's own field table, so the builder offers exactly the paths rules may use.
+    let mut entities: Vec<RuleEntity> = domain::context::root_fields()
+        .map(|(root, names)| f(root, names, if root == "ports" { "number" } else { "core" }))
+        .collect();
     entities.push(RuleEntity {
         key: "custom".into(),
         fields: fields
@@ -206,41 +147,12 @@ pub(crate) async fn rule_builder(s: &store::Store) -> async_graphql::Result<Rule
     let strs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
     Ok(RuleBuilderMetadata {
         entities,
-        operators: strs(&[
-            "equals",
-            "not_equals",
-            "greater_than",
-            "less_than",
-            "gte",
-            "lte",
-            "between",
-            "contains",
-            "starts_with",
-            "ends_with",
-            "regex",
-            "in",
-            "not_in",
-            "is_null",
-            "is_not_null",
-        ]),
+        operators: strs(domain::condition::OPERATORS),
         logical_operators: strs(&["and", "or", "not"]),
-        action_types: strs(&[
-            "fixed_value",
-            "additive",
-            "per_unit",
-            "benchmark_based",
-            "multiplier",
-            "formula",
-        ]),
-        metric_aliases: strs(&[
-            "per_gb",
-            "per_tb",
-            "per_ram_spec_gb",
-            "per_ram_speed",
-            "per_primary_storage_gb",
-            "per_secondary_storage_gb",
-            "per_core",
-            "per_thread",
-        ]),
+        action_types: strs(domain::action::ACTION_TYPES),
+        metric_aliases: domain::action::METRIC_ALIASES
+            .iter()
+            .map(|(alias, _)| (*alias).to_owned())
+            .collect(),
     })
 }

@@ -150,6 +150,12 @@ pub fn listing_field_names() -> &'static [&'static str] {
     LISTING
 }
 
+/// Every root with core fields and their names, in slot order (`storage.primary` and
+/// `storage.secondary` share the storage profile's names) — what rule builders list.
+pub fn root_fields() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    BLOCKS.iter().map(|b| (b.root.path(), b.names))
+}
+
 /// A contiguous block of slots for one root.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Block {

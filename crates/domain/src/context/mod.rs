@@ -12,7 +12,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use fields::{
-    Root, SLOT_COUNT, Slot, listing_field_names, listing_slot, port_types, slot, slot_of,
+    Root, SLOT_COUNT, Slot, listing_field_names, listing_slot, port_types, root_fields, slot,
+    slot_of,
 };
 pub use registry::{FieldRef, FieldRegistry, storage_root};
 
