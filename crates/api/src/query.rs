@@ -2,7 +2,7 @@
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, Interface, Object, OutputType, SimpleObject};
-use store::{ListingFilter, ListingSort, ListingSortKey, PageRequest, Store};
+use store::{ListingFilter, PageRequest, Store};
 
 use crate::error::{ApiError, ApiResultExt};
 use crate::inputs::{ListingFilterInput, ListingOrder, page_size};
@@ -98,24 +98,9 @@ pub(crate) fn store<'a>(ctx: &Context<'a>) -> &'a Store {
     ctx.data_unchecked::<Store>()
 }
 
-/// Counts listings matching a filter: one COUNT without filters, else by walking id pages
-/// (the store has no filtered count yet).
+/// Counts listings matching a filter with one COUNT.
 pub(crate) async fn count_listings(s: &Store, f: &ListingFilter) -> Result<u64, ApiError> {
-    if *f == ListingFilter::default() {
-        return Ok(s.count_listings().await?);
-    }
-    let mut total = 0u64;
-    let mut req = PageRequest::first(500);
-    loop {
-        let page = s
-            .list_listings(f, ListingSort::asc(ListingSortKey::Id), &req)
-            .await?;
-        total += page.items.len() as u64;
-        match (page.has_next, page.end_cursor()) {
-            (true, Some(c)) => req = PageRequest::after(500, c),
-            _ => return Ok(total),
-        }
-    }
+    Ok(s.count_matching_listings(f).await?)
 }
 
 /// Queries.

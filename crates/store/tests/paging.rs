@@ -333,14 +333,22 @@ async fn filters(f: Fixture) {
     );
 }
 
+/// The ids matching `f` (one page suffices here); the filtered COUNT must agree with them.
 async fn walk_ids(s: &store::Store, f: ListingFilter) -> Vec<i64> {
-    s.list_listings(&f, ListingSort::default(), &PageRequest::first(100))
+    let ids: Vec<i64> = s
+        .list_listings(&f, ListingSort::default(), &PageRequest::first(100))
         .await
         .unwrap()
         .items
         .iter()
         .map(|l| l.id)
-        .collect()
+        .collect();
+    assert_eq!(
+        s.count_matching_listings(&f).await.unwrap(),
+        ids.len() as u64,
+        "{f:?}"
+    );
+    ids
 }
 
 both!(

@@ -281,6 +281,21 @@ fn bind_key(q: &mut Sql, kind: Kind, v: &Json) -> Result<()> {
 }
 
 impl Store {
+    /// How many listings match `filter` (one COUNT with the same conditions as
+    /// [`Store::list_listings`]).
+    pub async fn count_matching_listings(&self, filter: &ListingFilter) -> Result<u64> {
+        let mut q = Sql::new(self.backend);
+        q.push("SELECT COUNT(*) AS n FROM listings WHERE 1 = 1");
+        push_filters(&mut q, filter)?;
+        let row = self
+            .db
+            .query_one_raw(q.build())
+            .await?
+            .ok_or_else(|| StoreError::internal("COUNT returned no row"))?;
+        let n: i64 = row.try_get("", "n")?;
+        u64::try_from(n).map_err(|_| StoreError::internal("negative count"))
+    }
+
     /// A page of listings matching `filter` in `sort` order (ties by id, NULL keys last).
     pub async fn list_listings(
         &self,
