@@ -71,3 +71,11 @@ mirror!(
     /// settings and tokens.
     ApiRole => m::ApiRole { Viewer = "VIEWER", Editor = "EDITOR", Admin = "ADMIN" }
 );
+mirror!(
+    /// A recalculation job's state (§8).
+    JobStatus => m::JobStatus { Queued = "QUEUED", Running = "RUNNING", Succeeded = "SUCCEEDED", Failed = "FAILED", Cancelled = "CANCELLED", Coalesced = "COALESCED" }
+);
+mirror!(
+    /// What a recalculation job recomputes: everything, one profile's scores, or deal classes.
+    JobWork => m::JobWork { Full = "FULL", Scores = "SCORES", DealClass = "DEAL_CLASS" }
+);
