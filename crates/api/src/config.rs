@@ -30,6 +30,16 @@ pub struct ApiConfig {
     pub rate_burst: u32,
     /// Allowed CORS origins (`*` allows any); empty = no CORS headers.
     pub cors_origins: Vec<String>,
+    /// How long a WebSocket may stay open without `connection_init` (then 4408).
+    pub ws_init_timeout: Duration,
+    /// Interval of the server's `ping` on idle WebSockets.
+    pub ws_keepalive: Duration,
+    /// Most subscriptions one WebSocket may run at once.
+    pub ws_max_subscriptions: usize,
+    /// Largest WebSocket message in bytes.
+    pub ws_max_message: usize,
+    /// Messages the event fan-out buffers before a slow subscription gets a `Resync`.
+    pub event_buffer: usize,
 }
 
 impl Default for ApiConfig {
@@ -47,6 +57,11 @@ impl Default for ApiConfig {
             rate_per_second: 100,
             rate_burst: 200,
             cors_origins: Vec::new(),
+            ws_init_timeout: Duration::from_secs(10),
+            ws_keepalive: Duration::from_secs(15),
+            ws_max_subscriptions: 100,
+            ws_max_message: 64 * 1024,
+            event_buffer: crate::live::hub::DEFAULT_CAPACITY,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The axum router: GraphQL over HTTP (media-type negotiation, status codes, no mutations over
-//! GET, batch limit, timeout), GraphiQL, `/graphql/ws`, `/health`, body limit, CORS and a
+//! GET, batch limit, timeout), GraphiQL, WebSocket upgrades (`/graphql/ws`, `/graphql`),
+//! `/health`, body limit, CORS and a
 //! per-token/IP rate limit answering 429 + `RATE_LIMITED`.
 
 use std::net::SocketAddr;
@@ -8,9 +9,9 @@ use std::sync::Arc;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, Request as GqlRequest, ServerError, Value};
-use async_graphql_axum::GraphQLSubscription;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
@@ -23,8 +24,9 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use crate::auth::{Caller, authenticate};
 use crate::config::ApiConfig;
 use crate::error::{ApiError, Code, INTERNAL_MESSAGE, code_of};
+use crate::live::{EventHub, protocol, socket};
 use crate::loaders::loaders;
-use crate::schema::DealBrainSchema;
+use crate::schema::{DealBrainSchema, Deps};
 
 const GQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -35,6 +37,20 @@ pub struct AppState {
     pub schema: DealBrainSchema,
     pub store: store::Store,
     pub config: Arc<ApiConfig>,
+    /// The event fan-out; also tells WebSockets when the server shuts down.
+    pub hub: EventHub,
+}
+
+impl AppState {
+    /// The state over `deps` (builds the schema).
+    pub fn new(deps: &Deps) -> AppState {
+        AppState {
+            schema: crate::schema::build_schema(deps),
+            store: deps.store.clone(),
+            config: Arc::new(deps.config.clone()),
+            hub: deps.hub.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -115,10 +131,7 @@ pub fn router(state: AppState) -> Router {
         });
     let mut app = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route_service(
-            "/graphql/ws",
-            GraphQLSubscription::new(state.schema.clone()),
-        )
+        .route("/graphql/ws", get(websocket))
         .route("/health", get(health))
         .layer(DefaultBodyLimit::max(cfg.body_limit))
         .with_state(state);
@@ -196,13 +209,44 @@ fn wants_html(h: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains("text/html"))
 }
 
-async fn graphql_get(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response<Body> {
+/// `GET /graphql/ws`: a `graphql-transport-ws` connection.
+async fn websocket(State(s): State<AppState>, ws: WebSocketUpgrade) -> Response<Body> {
+    upgrade(s, ws)
+}
+
+fn upgrade(s: AppState, ws: WebSocketUpgrade) -> Response<Body> {
+    let ws = ws
+        .protocols([protocol::SUBPROTOCOL])
+        .max_message_size(s.config.ws_max_message)
+        .max_frame_size(s.config.ws_max_message)
+        // Small buffers: an idle subscriber should cost kilobytes, not the 128 KiB default.
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let protocol_ok = ws.selected_protocol().is_some();
+    ws.on_upgrade(move |socket| socket::serve(socket, s, protocol_ok))
+}
+
+fn is_websocket(h: &HeaderMap) -> bool {
+    h.get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// `GET /graphql`: a WebSocket upgrade, GraphiQL for browsers, or a query.
+async fn graphql_get(State(s): State<AppState>, req: Request<Body>) -> Response<Body> {
+    let (mut parts, _) = req.into_parts();
+    if is_websocket(&parts.headers) {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &s).await {
+            Ok(ws) => upgrade(s, ws),
+            Err(e) => e.into_response(),
+        };
+    }
+    query_get(s, &parts.headers, parts.uri.query()).await
+}
+
+async fn query_get(s: AppState, headers: &HeaderMap, q: Option<&str>) -> Response<Body> {
     let q = q.unwrap_or_default();
-    if q.is_empty() && wants_html(&headers) {
+    if q.is_empty() && wants_html(headers) {
         return Html(
             GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -212,7 +256,7 @@ async fn graphql_get(
         )
         .into_response();
     }
-    let Some(media) = negotiate(&headers) else {
+    let Some(media) = negotiate(headers) else {
         return json_error(
             StatusCode::NOT_ACCEPTABLE,
             JSON,
@@ -220,7 +264,7 @@ async fn graphql_get(
             "Accept application/graphql-response+json or application/json",
         );
     };
-    let req = match async_graphql::http::parse_query_string(&q) {
+    let req = match async_graphql::http::parse_query_string(q) {
         Ok(r) => r,
         Err(e) => {
             return json_error(
@@ -242,7 +286,7 @@ async fn graphql_get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    execute(s, &headers, BatchRequest::Single(req), media).await
+    execute(s, headers, BatchRequest::Single(req), media).await
 }
 
 async fn graphql_post(
@@ -328,7 +372,7 @@ fn is_mutation(req: &GqlRequest) -> bool {
 }
 
 /// Gives every error a code from the closed set; hides messages of uncoded internal errors.
-fn classify(e: &mut ServerError, request_error: bool) {
+pub(crate) fn classify(e: &mut ServerError, request_error: bool) {
     if code_of(e).is_some() {
         return;
     }

@@ -7,12 +7,13 @@
 //! Layout:
 //! - [`schema`] — [`build_schema`] (data, limits, APQ, introspection switch) and [`sdl`].
 //! - [`http`] — [`router`]: `POST/GET /graphql` with GraphQL-over-HTTP negotiation and status
-//!   codes, GraphiQL, `/graphql/ws`, `/health`, body limit, CORS, per-caller rate limit.
+//!   codes, GraphiQL, WebSocket upgrades (`/graphql/ws` and `/graphql`), `/health`, body limit, CORS, per-caller rate limit.
 //! - [`query`], [`insights`] — the query root; [`mutation`] — the mutation root by area.
 //! - [`types`] — objects wrapping `domain::model` records, enums, scalars, global ids.
 //! - [`inputs`] — filters, orders and page-size checks.
 //! - [`loaders`] — per-request DataLoaders, one batched query per edge.
 //! - [`auth`] — tokens, roles, guards; [`error`] — the closed set of error codes.
+//! - [`live`] — subscriptions, the event fan-out and the `graphql-transport-ws` endpoint.
 //! - [`recalc`] — the hook through which writes ask the worker to recalculate.
 //! - [`config`] — [`ApiConfig`], filled by the app from its settings.
 
@@ -23,6 +24,7 @@ pub mod extras;
 pub mod http;
 pub mod inputs;
 pub mod insights;
+pub mod live;
 pub mod loaders;
 pub mod mutation;
 mod preview;
@@ -33,5 +35,6 @@ pub mod types;
 
 pub use config::ApiConfig;
 pub use http::{AppState, router};
+pub use live::EventHub;
 pub use recalc::{NoRecalc, RecalcError, RecalcFuture, RecalcRequester, RecalcScope};
 pub use schema::{DealBrainSchema, Deps, build_schema, sdl};

@@ -5,116 +5,84 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
-use api::{ApiConfig, AppState, Deps};
+use api::{AppState, Deps};
 use clap::Args;
 use domain::model::{ApiRole, ValuationCause};
 use store::Store;
 
 use crate::migrate::DbArgs;
+use crate::settings::{Layer, Settings};
 
-/// Settings of `serve` (flags or environment).
+/// Flags of `serve`. Each overrides its variable (environment, `.env`); everything else is
+/// only in [`Settings`].
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub db: DbArgs,
-    /// Job queue and events (`REDIS_URL`; unset = the worker runs inside `serve`).
     #[command(flatten)]
     pub jobs: crate::worker::JobArgs,
-    /// Address to bind.
-    #[arg(long, env = "API_HOST", default_value = "0.0.0.0")]
-    pub host: String,
-    /// Port to bind.
-    #[arg(long, env = "API_PORT", default_value_t = 8000)]
-    pub port: u16,
+    /// Address to bind (`API_HOST`).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Port to bind (`API_PORT`; 0 picks a free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// `public` or `token` (`AUTH_READS`).
+    #[arg(long)]
+    pub auth_reads: Option<String>,
+    /// Where the first admin token is written (`ADMIN_TOKEN_FILE`).
+    #[arg(long)]
+    pub admin_token_file: Option<PathBuf>,
     /// Do not apply pending migrations.
     #[arg(long)]
     pub no_migrate: bool,
     /// Do not load sample data into an empty database.
     #[arg(long)]
     pub no_seed: bool,
-    /// `public` (anonymous queries) or `token` (every request needs a token).
-    #[arg(long, env = "AUTH_READS", default_value = "public")]
-    pub auth_reads: String,
-    /// Comma-separated CORS origins (`*` for any).
-    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "")]
-    pub cors_allowed_origins: String,
-    /// Deepest query accepted.
-    #[arg(long, env = "API_MAX_DEPTH", default_value_t = 15)]
-    pub max_depth: usize,
-    /// Highest query complexity accepted.
-    #[arg(long, env = "API_MAX_COMPLEXITY", default_value_t = 20_000)]
-    pub max_complexity: usize,
-    /// Largest request body in bytes.
-    #[arg(long, env = "API_BODY_LIMIT", default_value_t = 1024 * 1024)]
-    pub body_limit: usize,
-    /// Most operations per batch request.
-    #[arg(long, env = "API_BATCH_LIMIT", default_value_t = 10)]
-    pub batch_limit: usize,
-    /// Longest an operation may run, in seconds.
-    #[arg(long, env = "API_QUERY_TIMEOUT_SECS", default_value_t = 15)]
-    pub query_timeout_secs: u64,
-    /// Answer introspection queries.
-    #[arg(long, env = "API_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
-    pub introspection: bool,
-    /// Requests per second per token or IP.
-    #[arg(long, env = "API_RATE_PER_SECOND", default_value_t = 100)]
-    pub rate_per_second: u64,
-    /// Burst on top of the rate.
-    #[arg(long, env = "API_RATE_BURST", default_value_t = 200)]
-    pub rate_burst: u32,
-    /// Where the first admin token is written.
-    #[arg(long, env = "ADMIN_TOKEN_FILE", default_value = "data/admin-token")]
-    pub admin_token_file: PathBuf,
 }
 
 impl ServeArgs {
-    fn api_config(&self) -> anyhow::Result<ApiConfig> {
-        let reads_need_token = match self.auth_reads.as_str() {
-            "public" => false,
-            "token" => true,
-            other => anyhow::bail!("AUTH_READS must be `public` or `token`, not `{other}`"),
-        };
-        Ok(ApiConfig {
-            reads_need_token,
-            max_depth: self.max_depth,
-            max_complexity: self.max_complexity,
-            body_limit: self.body_limit,
-            batch_limit: self.batch_limit,
-            query_timeout: Duration::from_secs(self.query_timeout_secs),
-            introspection: self.introspection,
-            rate_per_second: self.rate_per_second,
-            rate_burst: self.rate_burst,
-            cors_origins: self
-                .cors_allowed_origins
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            ..ApiConfig::default()
-        })
+    /// Loads the settings with these flags on top.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut layer = Layer::new();
+        self.db.overrides(&mut layer);
+        self.jobs.overrides(&mut layer);
+        let flags = [
+            ("API_HOST", self.host.clone()),
+            ("API_PORT", self.port.map(|p| p.to_string())),
+            ("AUTH_READS", self.auth_reads.clone()),
+            (
+                "ADMIN_TOKEN_FILE",
+                self.admin_token_file
+                    .as_ref()
+                    .map(|p| p.display().to_string()),
+            ),
+        ];
+        for (name, value) in flags {
+            if let Some(v) = value {
+                layer.insert(name.to_owned(), v);
+            }
+        }
+        Ok(Settings::load(layer)?)
     }
 }
 
 /// Runs the server until Ctrl-C.
-pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .init();
+pub fn run(args: &ServeArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(serve(args))
+    rt.block_on(async {
+        // In the runtime: the OTLP exporters need it.
+        let _telemetry = telemetry::init(&settings.telemetry("dealbrain-api"))?;
+        settings.log_effective();
+        serve(args, settings).await
+    })
 }
 
-async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let config = args.api_config()?;
-    let store = args.db.connect().await?;
+async fn serve(args: &ServeArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let config = settings.api_config();
+    let store = crate::migrate::connect(settings).await?;
     if !args.no_migrate {
         store.migrate_up().await.context("applying migrations")?;
     }
@@ -128,43 +96,50 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             "seeded an empty database"
         );
     }
-    first_admin_token(&store, &args.admin_token_file).await?;
+    first_admin_token(&store, &settings.admin_token_file).await?;
     tokio::spawn(value_all(store.clone()));
-    let jobs = crate::worker::start_for_serve(&store, &args.jobs).await?;
+    let jobs = crate::worker::start_for_serve(&store, settings).await?;
     let deps = Deps {
         store: store.clone(),
-        config: config.clone(),
+        hub: api::EventHub::start(jobs.bus.clone(), config.event_buffer),
+        config,
         recalc: jobs.recalc.clone(),
     };
-    let state = AppState {
-        schema: api::build_schema(&deps),
-        store,
-        config: Arc::new(config),
-    };
-    let addr: SocketAddr = format!("{}:{}", args.host, args.port)
+    let state = AppState::new(&deps);
+    let hub = deps.hub.clone();
+    let addr: SocketAddr = format!("{}:{}", settings.api_host, settings.api_port)
         .parse()
         .context("API_HOST:API_PORT is not an address")?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
-    let shown = if args.host == "0.0.0.0" {
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let shown = if settings.api_host == "0.0.0.0" {
         "localhost"
     } else {
-        args.host.as_str()
+        settings.api_host.as_str()
     };
     println!(
         "Deal Brain API on http://{addr} — GraphiQL: http://{shown}:{}/graphql",
-        args.port
+        addr.port()
     );
+    tracing::info!(%addr, "listening");
+    let ops = crate::ops_routes::Ops::new(&store, &jobs, settings);
+    let samplers = worker::CancellationToken::new();
+    crate::ops_routes::spawn_samplers(&store, Some(jobs.queue.clone()), &samplers);
     axum::serve(
         listener,
-        api::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        crate::ops_routes::with_ops(api::router(state), ops)
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
+    .with_graceful_shutdown(async move {
         let _ = tokio::signal::ctrl_c().await;
+        // WebSockets never finish on their own: close them (1001) so shutdown can complete.
+        hub.shut_down();
     })
     .await
     .context("serving")?;
+    samplers.cancel();
     jobs.stop().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -219,8 +194,18 @@ async fn value_all(store: Store) {
             let Some(last) = ids.last().copied() else {
                 break;
             };
-            store::revalue::revalue_with(&store, &valuer, &ids, ValuationCause::Manual, None)
-                .await?;
+            let started = std::time::Instant::now();
+            let valued =
+                store::revalue::revalue_with(&store, &valuer, &ids, ValuationCause::Manual, None)
+                    .await;
+            let count = ids.len() as u64;
+            let (ok, failed) = if valued.is_ok() {
+                (count, 0)
+            } else {
+                (0, count)
+            };
+            telemetry::metrics().valuations(ok, failed, started.elapsed());
+            valued?;
             n += ids.len();
             after = last;
         }

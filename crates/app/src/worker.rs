@@ -13,53 +13,70 @@ use clap::Args;
 use domain::model::ValuationCause;
 use store::Store;
 use tokio::task::JoinSet;
-use worker::{CancellationToken, JobRequester, RecalcTargets, Worker, WorkerConfig};
+use worker::{CancellationToken, JobRequester, RecalcTargets, Worker};
 
 use crate::migrate::DbArgs;
+use crate::settings::{Layer, Settings};
 
-/// Where jobs and events go, and how jobs run (shared by `serve` and `worker`).
-#[derive(Debug, Clone, Args)]
+/// Job flags (shared by `serve` and `worker`). Each overrides its variable.
+#[derive(Debug, Clone, Default, Args)]
 pub struct JobArgs {
-    /// Redis for the job queue and events; unset = in-process (the worker runs in `serve`).
-    #[arg(long, env = "REDIS_URL")]
+    /// Redis for the job queue and events (`REDIS_URL`); unset = in-process.
+    #[arg(long)]
     pub redis_url: Option<String>,
-    /// Prefix of every Redis key (several deployments can share one Redis).
-    #[arg(long, env = "REDIS_PREFIX", default_value = bus::DEFAULT_PREFIX)]
-    pub redis_prefix: String,
-    /// Listings per recalculation batch (one transaction each).
-    #[arg(long, env = "RECALC_BATCH_SIZE", default_value_t = 100)]
-    pub batch_size: u64,
-    /// Worker loops per process (each claims its own jobs).
-    #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 1)]
-    pub concurrency: usize,
+    /// Listings per recalculation batch (`RECALC_BATCH_SIZE`).
+    #[arg(long)]
+    pub batch_size: Option<u64>,
+    /// Worker loops per process (`WORKER_CONCURRENCY`).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
 }
 
 impl JobArgs {
-    fn config(&self) -> WorkerConfig {
-        WorkerConfig {
-            batch_size: self.batch_size.max(1),
-            ..WorkerConfig::default()
+    /// The flags given, as settings overrides.
+    pub fn overrides(&self, layer: &mut Layer) {
+        if let Some(url) = &self.redis_url {
+            layer.insert("REDIS_URL".into(), url.clone());
         }
-    }
-
-    async fn connect(&self) -> anyhow::Result<(Arc<dyn JobQueue>, Arc<dyn EventBus>)> {
-        bus::connect(
-            self.redis_url.as_deref(),
-            &self.redis_prefix,
-            BusOptions::default(),
-        )
-        .await
-        .context("connecting the job queue")
+        if let Some(n) = self.batch_size {
+            layer.insert("RECALC_BATCH_SIZE".into(), n.to_string());
+        }
+        if let Some(n) = self.concurrency {
+            layer.insert("WORKER_CONCURRENCY".into(), n.to_string());
+        }
     }
 }
 
-/// Settings of `worker`.
+/// Connects the queue and the bus: Redis when `REDIS_URL` is set, in-process otherwise.
+async fn connect_bus(
+    settings: &Settings,
+) -> anyhow::Result<(Arc<dyn JobQueue>, Arc<dyn EventBus>)> {
+    bus::connect(
+        settings.redis_url.as_ref().map(|u| u.expose()),
+        &settings.redis_prefix,
+        BusOptions::default(),
+    )
+    .await
+    .context("connecting the job queue")
+}
+
+/// Flags of `worker`.
 #[derive(Debug, Clone, Args)]
 pub struct WorkerArgs {
     #[command(flatten)]
     pub db: DbArgs,
     #[command(flatten)]
     pub jobs: JobArgs,
+}
+
+impl WorkerArgs {
+    /// Loads the settings with these flags on top.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut layer = Layer::new();
+        self.db.overrides(&mut layer);
+        self.jobs.overrides(&mut layer);
+        Ok(Settings::load(layer)?)
+    }
 }
 
 /// The API's requester: scopes become job targets; a failure is the mutation's error.
@@ -100,8 +117,9 @@ pub struct Jobs {
     pub recalc: Arc<dyn RecalcRequester>,
     /// The bus the worker publishes on; the API's subscription fan-out reads it (in-process
     /// mode needs this very instance).
-    #[allow(dead_code)]
     pub bus: Arc<dyn EventBus>,
+    /// The queue the requester enqueues on (readiness checks and the depth gauge).
+    pub queue: Arc<dyn JobQueue>,
     stop: CancellationToken,
     loops: JoinSet<()>,
 }
@@ -116,23 +134,24 @@ impl Jobs {
 
 /// The queue for `serve`. Without `REDIS_URL` the worker runs in this process: jobs left
 /// `queued`/`running` by the previous run are enqueued again first.
-pub async fn start_for_serve(store: &Store, args: &JobArgs) -> anyhow::Result<Jobs> {
-    let (queue, bus) = args.connect().await?;
-    let config = args.config();
+pub async fn start_for_serve(store: &Store, settings: &Settings) -> anyhow::Result<Jobs> {
+    let (queue, bus) = connect_bus(settings).await?;
+    let config = settings.worker_config();
     let requester = JobRequester::new(store.clone(), queue.clone(), config.clone());
     let mut jobs = Jobs {
         recalc: Arc::new(QueueRecalc(Arc::new(requester))),
         bus: bus.clone(),
+        queue: queue.clone(),
         stop: CancellationToken::new(),
         loops: JoinSet::new(),
     };
-    if args.redis_url.is_none() {
+    if settings.redis_url.is_none() {
         let w = Arc::new(Worker::new(store.clone(), queue, bus, config));
         let n = w.requeue_unfinished(true).await?;
         if n > 0 {
             tracing::info!(jobs = n, "re-enqueued unfinished recalculation jobs");
         }
-        spawn_loops(&mut jobs.loops, &w, args.concurrency, &jobs.stop);
+        spawn_loops(&mut jobs.loops, &w, settings.worker_concurrency, &jobs.stop);
     }
     Ok(jobs)
 }
@@ -149,42 +168,50 @@ fn spawn_loops(set: &mut JoinSet<()>, w: &Arc<Worker>, n: usize, stop: &Cancella
 }
 
 /// Runs the worker until SIGTERM or Ctrl-C.
-pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .init();
+pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(work(args))
+    rt.block_on(async {
+        // In the runtime: the OTLP exporters need it.
+        let _telemetry = telemetry::init(&settings.telemetry("dealbrain-worker"))?;
+        settings.log_effective();
+        work(settings).await
+    })
 }
 
-async fn work(args: &WorkerArgs) -> anyhow::Result<ExitCode> {
-    if args.jobs.redis_url.is_none() {
+async fn work(settings: &Settings) -> anyhow::Result<ExitCode> {
+    if settings.redis_url.is_none() {
         tracing::warn!(
             "REDIS_URL is unset: this worker has its own in-process queue and only runs jobs \
              left in the database; `serve` runs the worker itself in this mode"
         );
     }
-    let store = args.db.connect().await?;
-    let (queue, bus) = args.jobs.connect().await?;
-    let w = Arc::new(Worker::new(store, queue, bus, args.jobs.config()));
+    let store = crate::migrate::connect(settings).await?;
+    let (queue, bus) = connect_bus(settings).await?;
+    let stop = CancellationToken::new();
+    // The worker's own /metrics and /health (Prometheus scrapes every worker).
+    let listener = crate::ops_routes::worker_listener(settings).await?;
+    let samplers = crate::ops_routes::spawn_samplers(&store, Some(queue.clone()), &stop);
+    let w = Arc::new(Worker::new(store, queue, bus, settings.worker_config()));
     // Other workers may be running these; they are taken over only once their heartbeat
     // is stale.
     let n = w.requeue_unfinished(false).await?;
     tracing::info!(
         unfinished = n,
-        loops = args.jobs.concurrency,
+        loops = settings.worker_concurrency,
         "worker started"
     );
-    let stop = CancellationToken::new();
     let mut loops = JoinSet::new();
-    spawn_loops(&mut loops, &w, args.jobs.concurrency, &stop);
+    spawn_loops(&mut loops, &w, settings.worker_concurrency, &stop);
+    let http = tokio::spawn(crate::ops_routes::serve_worker_metrics(
+        listener,
+        stop.clone(),
+    ));
     shutdown_signal().await;
     tracing::info!("shutting down: finishing the current batches");
     stop.cancel();
     while loops.join_next().await.is_some() {}
+    samplers.abort();
+    let _ = http.await;
     Ok(ExitCode::SUCCESS)
 }
 

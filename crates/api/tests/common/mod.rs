@@ -3,9 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use api::{ApiConfig, AppState, Deps, NoRecalc};
+use api::{ApiConfig, AppState, Deps};
 use domain::model::{ApiRole, ValuationCause};
 use serde_json::{Value, json};
 use store::{StatementCounter, Store};
@@ -19,6 +18,8 @@ pub struct TestApp {
     pub admin: String,
     pub editor: String,
     pub viewer: String,
+    /// The event fan-out of the server (tests publish into it directly).
+    pub hub: api::EventHub,
     _db: TestDb,
 }
 
@@ -63,15 +64,11 @@ pub async fn spawn_with(db: TestDb, listings: usize, config: ApiConfig) -> TestA
         tokens.push(secret);
     }
     let deps = Deps {
-        store: store.clone(),
-        config: config.clone(),
-        recalc: Arc::new(NoRecalc),
+        config,
+        ..Deps::new(store.clone())
     };
-    let state = AppState {
-        schema: api::build_schema(&deps),
-        store: store.clone(),
-        config: Arc::new(config),
-    };
+    let state = AppState::new(&deps);
+    let hub = deps.hub.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -92,6 +89,7 @@ pub async fn spawn_with(db: TestDb, listings: usize, config: ApiConfig) -> TestA
         admin: tokens[0].clone(),
         editor: tokens[1].clone(),
         viewer: tokens[2].clone(),
+        hub,
         _db: db,
     }
 }

@@ -2,8 +2,11 @@
 //! `domain::model` records at its boundary.
 
 pub(crate) mod admin;
+pub(crate) mod admin_pages;
 pub(crate) mod api_batch;
+pub(crate) mod board;
 pub(crate) mod catalogue;
+pub(crate) mod custom_field_usage;
 pub(crate) mod custom_fields;
 pub(crate) mod jobs_rows;
 pub(crate) mod jobs_targets;

@@ -1,0 +1,29 @@
+//! Live updates: GraphQL subscriptions fed by the event bus, served over WebSocket.
+//!
+//! Layout:
+//! - [`hub`] — [`EventHub`]: the process's single bus subscription fanned out through a
+//!   broadcast channel; lag and reconnects become `Resync`.
+//! - [`subscription`] — the subscription root: `listingValuationUpdated`, `dealBoard`,
+//!   `recalculationProgress`, `dealAlerts`; [`board`] — the throttled board stream;
+//!   [`types`] — what they yield and the in-memory event filter.
+//! - [`protocol`] — `graphql-transport-ws` messages and close codes; [`socket`] — one
+//!   connection's loop (init/auth, subscribe/complete, ping/pong, keepalive, shutdown).
+
+pub mod board;
+pub mod hub;
+pub mod protocol;
+pub mod socket;
+pub mod subscription;
+pub mod types;
+
+use futures_util::stream::{BoxStream, Stream, StreamExt};
+
+pub use hub::EventHub;
+pub use subscription::Subscription;
+
+/// Boxes a subscription's stream (the shape the subscription root returns).
+pub(crate) fn tracked<T: Send + 'static>(
+    s: impl Stream<Item = T> + Send + 'static,
+) -> BoxStream<'static, T> {
+    s.boxed()
+}

@@ -1,0 +1,282 @@
+//! One WebSocket connection speaking `graphql-transport-ws`, written out rather than taken
+//! from async-graphql's stock handler, which gets several close codes wrong (it has no 4401,
+//! 4409 or 4429 and answers bad frames differently).
+//!
+//! A connection is one task: a `select!` over incoming frames, the merged results of its
+//! subscriptions (a `StreamMap` keyed by subscription id), the keepalive tick, the init
+//! deadline and the server's shutdown signal. No task per subscription, so an idle
+//! subscription costs its stream state and nothing else.
+
+use std::time::Duration;
+
+use async_graphql::{Request as GqlRequest, Response as GqlResponse, Value as GqlValue};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt as _;
+use futures_util::stream::{BoxStream, SplitSink, StreamExt};
+use serde_json::Value;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_stream::StreamMap;
+
+use super::protocol::{self, ClientMessage, Close, SubscribePayload};
+use crate::auth::{Caller, authenticate};
+use crate::error::Code;
+use crate::http::{AppState, classify};
+use crate::loaders::loaders;
+
+/// One step of a subscription's output.
+enum Out {
+    Result(usize, Box<GqlResponse>),
+    Done,
+}
+
+type Subs = StreamMap<String, BoxStream<'static, Out>>;
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Messages a client may send per second on average (bursts up to twice that): a flood of
+/// frames is cut off instead of being executed.
+const MESSAGES_PER_SECOND: f64 = 100.0;
+
+/// Runs a connection to its end. `protocol_ok`: the client offered `graphql-transport-ws`.
+pub async fn serve(socket: WebSocket, state: AppState, protocol_ok: bool) {
+    let (mut sink, mut frames) = socket.split();
+    if !protocol_ok {
+        close(
+            &mut sink,
+            Close::SubprotocolNotAcceptable,
+            "Subprotocol not acceptable",
+        )
+        .await;
+        return;
+    }
+    let cfg = state.config.clone();
+    let shutdown = state.hub.shutdown_signal();
+    tokio::pin!(shutdown);
+    let init_deadline = tokio::time::sleep(cfg.ws_init_timeout);
+    tokio::pin!(init_deadline);
+    let mut keepalive =
+        tokio::time::interval_at(Instant::now() + cfg.ws_keepalive, cfg.ws_keepalive);
+    keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut caller: Option<Caller> = None;
+    let mut subs: Subs = StreamMap::new();
+    let mut budget = Budget::new(MESSAGES_PER_SECOND);
+    let outcome: Option<(Close, String)> = loop {
+        tokio::select! {
+            () = &mut shutdown => break Some((Close::GoingAway, "server shutting down".into())),
+            () = &mut init_deadline, if caller.is_none() => {
+                break Some((Close::InitTimeout, "Connection initialisation timeout".into()));
+            }
+            _ = keepalive.tick(), if caller.is_some() => {
+                if send(&mut sink, protocol::ping()).await.is_err() { break None; }
+            }
+            Some((id, out)) = subs.next(), if !subs.is_empty() => {
+                let sent = match out {
+                    Out::Result(i, resp) => send_result(&mut sink, &id, i, *resp, &mut subs).await,
+                    Out::Done => send(&mut sink, protocol::complete(&id)).await,
+                };
+                if sent.is_err() { break None; }
+            }
+            frame = frames.next() => {
+                let text = match frame {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break None,
+                    Some(Ok(Message::Text(t))) => t,
+                    // WebSocket-level ping/pong are answered by the library.
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Binary(_))) => {
+                        break Some((Close::BadRequest, "binary frames are not part of the protocol".into()));
+                    }
+                };
+                if !budget.take() {
+                    break Some((Close::PolicyViolation, "too many messages".into()));
+                }
+                let msg = match protocol::parse(text.as_str()) {
+                    Ok(m) => m,
+                    Err(reason) => break Some((Close::BadRequest, reason)),
+                };
+                match handle(&state, &mut caller, &mut subs, &mut sink, msg).await {
+                    Ok(()) => {}
+                    Err(Some(c)) => break Some(c),
+                    Err(None) => break None,
+                }
+            }
+        }
+    };
+    if let Some((code, reason)) = outcome {
+        close(&mut sink, code, &reason).await;
+    }
+}
+
+/// Handles one client message. `Err(Some(..))`: close with that code; `Err(None)`: the
+/// socket is gone.
+async fn handle(
+    state: &AppState,
+    caller: &mut Option<Caller>,
+    subs: &mut Subs,
+    sink: &mut Sink,
+    msg: ClientMessage,
+) -> Result<(), Option<(Close, String)>> {
+    let gone = |_| None;
+    match msg {
+        ClientMessage::ConnectionInit { payload } => {
+            if caller.is_some() {
+                return Err(Some((
+                    Close::TooManyInits,
+                    "Too many initialisation requests".into(),
+                )));
+            }
+            *caller = Some(init(state, payload.as_ref()).await.map_err(Some)?);
+            send(sink, protocol::ack()).await.map_err(gone)
+        }
+        ClientMessage::Ping { .. } => send(sink, protocol::pong()).await.map_err(gone),
+        ClientMessage::Pong { .. } => Ok(()),
+        ClientMessage::Subscribe { id, payload } => {
+            let Some(c) = caller.as_ref() else {
+                return Err(Some((Close::Unauthorized, "Unauthorized".into())));
+            };
+            if subs.contains_key(&id) {
+                return Err(Some((
+                    Close::DuplicateId,
+                    format!("Subscriber for {id} already exists"),
+                )));
+            }
+            if subs.len() >= state.config.ws_max_subscriptions {
+                let err = serde_json::json!([{
+                    "message": format!("at most {} subscriptions per connection", state.config.ws_max_subscriptions),
+                    "extensions": {"code": Code::RateLimited.as_str()},
+                }]);
+                return send(sink, protocol::error(&id, &err)).await.map_err(gone);
+            }
+            subs.insert(id, start(state, c.clone(), payload));
+            Ok(())
+        }
+        // Dropping the stream unsubscribes; the client needs no answer.
+        ClientMessage::Complete { id } => {
+            subs.remove(&id);
+            Ok(())
+        }
+    }
+}
+
+/// Authenticates `connection_init`: `{ "token": "dbk_…" }`, or nothing when reads are public.
+async fn init(
+    state: &AppState,
+    payload: Option<&serde_json::Map<String, Value>>,
+) -> Result<Caller, (Close, String)> {
+    let token = match payload.and_then(|p| p.get("token")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => Some(t.as_str()),
+        Some(_) => return Err((Close::BadRequest, "payload.token must be a string".into())),
+    };
+    match token {
+        Some(t) => authenticate(&state.store, t).await.map_err(|e| {
+            if e.code == Code::Internal {
+                (Close::Internal, "internal error".into())
+            } else {
+                (Close::Forbidden, "Forbidden".into())
+            }
+        }),
+        None if state.config.reads_need_token => Err((
+            Close::Forbidden,
+            "Forbidden: this API needs an API token".into(),
+        )),
+        None => Ok(Caller::default()),
+    }
+}
+
+/// Starts executing an operation; its responses, then `Done`.
+fn start(state: &AppState, caller: Caller, p: SubscribePayload) -> BoxStream<'static, Out> {
+    let mut req = GqlRequest::new(p.query);
+    if let Some(name) = p.operation_name {
+        req = req.operation_name(name);
+    }
+    if let Some(vars) = p.variables {
+        req = req.variables(async_graphql::Variables::from_json(Value::Object(vars)));
+    }
+    if let Some(ext) = p.extensions {
+        for (k, v) in ext {
+            if let Ok(v) = GqlValue::from_json(v) {
+                req.extensions.insert(k, v);
+            }
+        }
+    }
+    let req = req.data(caller).data(loaders(state.store.clone()));
+    state
+        .schema
+        .execute_stream(req)
+        .enumerate()
+        .map(|(i, r)| Out::Result(i, Box::new(r)))
+        .chain(futures_util::stream::iter([Out::Done]))
+        .boxed()
+}
+
+/// Sends one result: `error` when the operation was refused before it ran (then the
+/// subscription is over, without `complete`), else `next`.
+async fn send_result(
+    sink: &mut Sink,
+    id: &str,
+    index: usize,
+    mut resp: GqlResponse,
+    subs: &mut Subs,
+) -> Result<(), axum::Error> {
+    let request_error = index == 0
+        && resp.data == GqlValue::Null
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| e.path.is_empty());
+    for e in &mut resp.errors {
+        classify(e, request_error);
+    }
+    if request_error {
+        subs.remove(id);
+        let errors = serde_json::to_value(&resp.errors).unwrap_or_default();
+        return send(sink, protocol::error(id, &errors)).await;
+    }
+    let payload = serde_json::to_value(&resp).unwrap_or_default();
+    send(sink, protocol::next(id, &payload)).await
+}
+
+async fn send(sink: &mut Sink, text: String) -> Result<(), axum::Error> {
+    sink.send(Message::Text(text.into())).await
+}
+
+async fn close(sink: &mut Sink, code: Close, reason: &str) {
+    // Close reasons are limited to 123 bytes by the WebSocket protocol.
+    let mut reason = reason.to_owned();
+    while reason.len() > 120 {
+        reason.pop();
+    }
+    let frame = CloseFrame {
+        code: code.code(),
+        reason: reason.into(),
+    };
+    let _ = sink.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+}
+
+/// A token bucket of client messages.
+struct Budget {
+    tokens: f64,
+    rate: f64,
+    at: Instant,
+}
+
+impl Budget {
+    fn new(rate: f64) -> Budget {
+        Budget {
+            tokens: rate * 2.0,
+            rate,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.rate * 2.0);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
