@@ -1,13 +1,17 @@
 //! # dealbrain — the Deal Brain binary
 //!
-//! Thin entry point: parses the command line and hands each subcommand to its module.
-//! Layout: `main.rs` (CLI definition and dispatch), one module per subcommand.
+//! Thin entry point: parses the command line, loads the one [`settings::Settings`] (flags over
+//! environment over `.env`) and hands each subcommand to its module.
+//! Layout: `main.rs` (CLI definition and dispatch), `settings/` (loading and validation),
+//! `ops_routes.rs` (`/ready`, `/metrics`, the HTTP metrics layer), one module per subcommand.
 
 mod check_cases;
 mod migrate;
+mod ops_routes;
 mod schema;
 mod seed;
 mod serve;
+mod settings;
 mod token;
 mod worker;
 
@@ -70,12 +74,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::CheckCases { file } => check_cases::run(&file),
-        Command::Migrate { action, db } => migrate::run(action.unwrap_or_default(), &db),
-        Command::Seed { listings, db } => seed::run(listings, &db),
-        Command::Serve(args) => serve::run(&args),
+        Command::Migrate { action, db } => db
+            .settings()
+            .and_then(|s| migrate::run(action.unwrap_or_default(), &s)),
+        Command::Seed { listings, db } => db.settings().and_then(|s| seed::run(listings, &s)),
+        Command::Serve(args) => args.settings().and_then(|s| serve::run(&args, &s)),
         Command::Schema { out } => schema::run(&out),
-        Command::Token { action, db } => token::run(&action, &db),
-        Command::Worker(args) => worker::run(&args),
+        Command::Token { action, db } => db.settings().and_then(|s| token::run(&action, &s)),
+        Command::Worker(args) => args.settings().and_then(|s| worker::run(&s)),
     };
     match result {
         Ok(code) => code,

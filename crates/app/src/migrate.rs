@@ -5,47 +5,56 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use store::{DEFAULT_DATABASE_URL, Store};
+use store::Store;
 
-/// Where the database is.
-#[derive(Debug, Clone, Args)]
+use crate::settings::{Layer, Settings};
+
+/// Database flags: they override `DATABASE_URL` / `DATABASE_POOL_SIZE` (environment, `.env`).
+#[derive(Debug, Clone, Default, Args)]
 pub struct DbArgs {
     /// `sqlite://path?mode=rwc` (embedded default) or `postgres://user@host/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
-    pub database_url: String,
+    #[arg(long)]
+    pub database_url: Option<String>,
     /// Connections in the pool.
-    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = store::DEFAULT_POOL_SIZE)]
-    pub pool_size: u32,
+    #[arg(long)]
+    pub pool_size: Option<u32>,
 }
 
 impl DbArgs {
-    /// Connects, creating the SQLite file's directory first (`data/` by default).
-    pub async fn connect(&self) -> anyhow::Result<Store> {
-        if let Some(rest) = self.database_url.strip_prefix("sqlite://") {
-            let path = rest.split('?').next().unwrap_or_default();
-            if let Some(dir) = std::path::Path::new(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
+    /// The flags given, as settings overrides.
+    pub fn overrides(&self, layer: &mut Layer) {
+        if let Some(url) = &self.database_url {
+            layer.insert("DATABASE_URL".into(), url.clone());
         }
-        Store::connect(&self.database_url, self.pool_size)
-            .await
-            .with_context(|| format!("connecting to {}", redact(&self.database_url)))
+        if let Some(n) = self.pool_size {
+            layer.insert("DATABASE_POOL_SIZE".into(), n.to_string());
+        }
+    }
+
+    /// Loads the settings with these flags on top.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut layer = Layer::new();
+        self.overrides(&mut layer);
+        Ok(Settings::load(layer)?)
     }
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
-            Some(c) => format!("{}:***{}", &url[..s + 3 + c], &url[at..]),
-            None => url.to_owned(),
-        },
-        _ => url.to_owned(),
+/// Connects to the configured database, creating the SQLite file's directory first
+/// (`data/` by default).
+pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
+    let url = settings.database_url.expose();
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or_default();
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
     }
+    Store::connect(url, settings.database_pool_size)
+        .await
+        .with_context(|| format!("connecting to {}", settings.database_url))
 }
 
 /// What to do with the migrations.
@@ -61,10 +70,10 @@ pub enum Action {
 }
 
 /// Runs `action` against the configured database.
-pub fn run(action: Action, db: &DbArgs) -> anyhow::Result<ExitCode> {
+pub fn run(action: Action, settings: &Settings) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async {
-        let store = db.connect().await?;
+        let store = connect(settings).await?;
         match action {
             Action::Up => {
                 store.migrate_up().await.context("applying migrations")?;
@@ -91,16 +100,4 @@ pub fn run(action: Action, db: &DbArgs) -> anyhow::Result<ExitCode> {
         store.close().await.ok();
         Ok(ExitCode::SUCCESS)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            super::redact("postgres://u:pw@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact("sqlite://data/x.db"), "sqlite://data/x.db");
-    }
 }

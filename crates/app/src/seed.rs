@@ -5,13 +5,13 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::migrate::DbArgs;
+use crate::settings::Settings;
 
 /// Seeds the configured database with `listings` generated listings.
-pub fn run(listings: usize, db: &DbArgs) -> anyhow::Result<ExitCode> {
+pub fn run(listings: usize, settings: &Settings) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async {
-        let store = db.connect().await?;
+        let store = crate::migrate::connect(settings).await?;
         store.migrate_up().await.context("applying migrations")?;
         let r = store::seed::seed(&store, listings).await.context("seeding")?;
         println!(

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use domain::model::ApiRole;
 
-use crate::migrate::DbArgs;
+use crate::settings::Settings;
 
 /// Token actions.
 #[derive(Debug, Clone, Subcommand)]
@@ -24,14 +24,14 @@ pub enum Action {
 }
 
 /// Runs a token action.
-pub fn run(action: &Action, db: &DbArgs) -> anyhow::Result<ExitCode> {
+pub fn run(action: &Action, settings: &Settings) -> anyhow::Result<ExitCode> {
     let Action::Create { role, name } = action;
     let role: ApiRole = role
         .parse()
         .map_err(|_| anyhow::anyhow!("--role must be viewer, editor or admin"))?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async {
-        let store = db.connect().await?;
+        let store = crate::migrate::connect(settings).await?;
         store.migrate_up().await.context("applying migrations")?;
         let secret = api::auth::generate_secret();
         store

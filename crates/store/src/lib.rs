@@ -34,4 +34,6 @@ pub use repo::jobs_targets::{
     RecalcCause, RecalcRequestOutcome, RecalcTarget, RecalcTargets, recalc_causes,
 };
 pub use repo::listing_query::{ListingFilter, ListingSort, ListingSortKey};
-pub use store::{Backend, DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, MigrationState, Store};
+pub use store::{
+    Backend, DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, MigrationState, PoolStats, Store,
+};

@@ -32,6 +32,15 @@ pub struct MigrationState {
     pub applied: bool,
 }
 
+/// Connections of the pool by state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Checked out (running a statement or held by a transaction).
+    pub active: u32,
+    /// Open and waiting in the pool.
+    pub idle: u32,
+}
+
 /// The persistence handle: cheap to clone (a pool inside).
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -101,6 +110,32 @@ impl Store {
                 applied: m.status() == migration::MigrationStatus::Applied,
             })
             .collect())
+    }
+
+    /// One round trip to the database (readiness probes).
+    pub async fn ping(&self) -> Result<()> {
+        self.db.ping().await.map_err(StoreError::internal)
+    }
+
+    /// The pool's connections: open in total and idle among them (the `db_pool_connections`
+    /// gauges).
+    pub fn pool_stats(&self) -> PoolStats {
+        // The getters panic on the other backend; `self.backend` says which one this is.
+        let (size, idle) = match self.backend {
+            DbBackend::Sqlite => {
+                let p = self.db.get_sqlite_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            _ => {
+                let p = self.db.get_postgres_connection_pool();
+                (p.size(), p.num_idle())
+            }
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+        PoolStats {
+            active: size - idle,
+            idle,
+        }
     }
 
     /// Closes the pool.

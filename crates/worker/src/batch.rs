@@ -48,6 +48,7 @@ pub(crate) async fn run(
     let started = Utc::now() - chrono::Duration::milliseconds(1);
     let mut out = BatchOutcome::default();
     let mut changes: Vec<(ValuationChange, ValuationCause)> = Vec::with_capacity(targets.len());
+    let clock = std::time::Instant::now();
     for (cause, ids) in groups {
         match revalue_with(store, valuer, &ids, cause, Some(job_id.to_string())).await {
             Ok(c) => changes.extend(c.into_iter().map(|c| (c, cause))),
@@ -58,6 +59,12 @@ pub(crate) async fn run(
             }
         }
     }
+    let valued = targets.len() as u64;
+    telemetry::metrics().valuations(
+        valued.saturating_sub(out.failed),
+        out.failed,
+        clock.elapsed(),
+    );
     let ids: Vec<i64> = changes.iter().map(|(c, _)| c.listing_id).collect();
     let now = store.listings_by_ids(&ids).await?;
     for (c, cause) in changes {

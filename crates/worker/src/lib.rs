@@ -27,16 +27,20 @@
 //!
 //! Layout: [`config`] ([`WorkerConfig`]), [`error`] ([`WorkerError`]), [`requester`]
 //! ([`JobRequester`]), [`runner`] ([`Worker`]: the claim loop and one job), `batch` (one
-//! batch: valuation with failure isolation, change detection, events).
+//! batch: valuation with failure isolation, change detection, events), `metrics`
+//! ([`record_queue_depth`]; jobs, valuations and published events are counted where they
+//! happen, through `telemetry::metrics()`).
 
 mod batch;
 pub mod config;
 pub mod error;
+mod metrics;
 pub mod requester;
 pub mod runner;
 
 pub use config::WorkerConfig;
 pub use error::WorkerError;
+pub use metrics::record_queue_depth;
 pub use requester::JobRequester;
 pub use runner::{Handled, Worker};
 pub use store::{RecalcRequestOutcome, RecalcTargets};

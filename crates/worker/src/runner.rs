@@ -198,6 +198,7 @@ impl Worker {
                 self.publish_finished(&job, JobStatus::Succeeded, None)
                     .await;
                 self.queue.ack(d).await?;
+                telemetry::metrics().recalc_job_finished("completed");
                 tracing::info!(%job_id, processed = job.processed, changed = job.changed, failed = job.failed, "recalculation job succeeded");
                 Ok(Handled::Succeeded { job_id })
             }
@@ -274,8 +275,12 @@ impl Worker {
             }));
             // The batch is committed: a bus outage loses these events (subscribers get a
             // Resync when their own connection recovers) but must not undo or repeat work.
-            if let Err(e) = self.bus.publish_all(events).await {
-                tracing::warn!(job_id = %d.message.job_id, error = %e, "publishing a batch's events failed");
+            let n = events.len() as u64;
+            match self.bus.publish_all(events).await {
+                Ok(()) => telemetry::metrics().events_published(n),
+                Err(e) => {
+                    tracing::warn!(job_id = %d.message.job_id, error = %e, "publishing a batch's events failed");
+                }
             }
             match self.queue.touch(d).await {
                 Ok(()) => {}
@@ -307,6 +312,7 @@ impl Worker {
         }
         tracing::warn!(%job_id, attempt = job.attempts, last, %error, "recalculation job failed");
         if last {
+            telemetry::metrics().recalc_job_finished("failed");
             self.publish_finished(job, JobStatus::Failed, Some(error.clone()))
                 .await;
             Handled::Failed { job_id, error }
@@ -345,8 +351,11 @@ impl Worker {
             error,
             at: Utc::now(),
         });
-        if let Err(e) = self.bus.publish(ev).await {
-            tracing::warn!(job_id = %job.id, error = %e, "publishing the job's end failed");
+        match self.bus.publish(ev).await {
+            Ok(()) => telemetry::metrics().events_published(1),
+            Err(e) => {
+                tracing::warn!(job_id = %job.id, error = %e, "publishing the job's end failed")
+            }
         }
     }
 }
