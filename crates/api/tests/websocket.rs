@@ -2,6 +2,8 @@
 //! ping/pong and keepalive, and what each subscription yields for events put into the
 //! server's fan-out.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use api::{RecalcError, RecalcFuture, RecalcRequester, RecalcScope};
-use bus::{BusOptions, EventBus, JobQueue};
+use bus::{EventBus, JobQueue};
 use clap::Args;
 use domain::model::ValuationCause;
 use store::Store;
@@ -54,7 +54,7 @@ async fn connect_bus(
     bus::connect(
         settings.redis_url.as_ref().map(|u| u.expose()),
         &settings.redis_prefix,
-        BusOptions::default(),
+        settings.bus_options(),
     )
     .await
     .context("connecting the job queue")

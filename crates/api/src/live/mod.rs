@@ -21,9 +21,17 @@ use futures_util::stream::{BoxStream, Stream, StreamExt};
 pub use hub::EventHub;
 pub use subscription::Subscription;
 
-/// Boxes a subscription's stream (the shape the subscription root returns).
+/// Boxes a subscription's stream and accounts for it: `subscriptions_active` while it lives,
+/// `events_delivered_total` for each item it yields.
 pub(crate) fn tracked<T: Send + 'static>(
     s: impl Stream<Item = T> + Send + 'static,
 ) -> BoxStream<'static, T> {
-    s.boxed()
+    let live = telemetry::metrics().subscription_guard();
+    s.map(move |item| {
+        // The guard lives as long as the stream (it is moved into this closure).
+        let _held = &live;
+        telemetry::metrics().events_delivered(1);
+        item
+    })
+    .boxed()
 }

@@ -80,6 +80,10 @@ pub struct Settings {
     pub worker_metrics_port: u16,
     pub recalc_batch_size: u64,
     pub worker_concurrency: usize,
+    /// A running job whose heartbeat is older than this is taken over (its worker died).
+    pub worker_lease: Duration,
+    /// A queue delivery not acknowledged in this long is handed to another worker.
+    pub queue_visibility_timeout: Duration,
     pub admin_token_file: PathBuf,
     pub api_max_depth: usize,
     pub api_max_complexity: usize,
@@ -209,6 +213,12 @@ impl Settings {
             worker_metrics_port: s.parse("WORKER_METRICS_PORT", 9100, "a port number (0-65535)"),
             recalc_batch_size: s.at_least("RECALC_BATCH_SIZE", 100, 1),
             worker_concurrency: s.at_least("WORKER_CONCURRENCY", 1, 1),
+            worker_lease: Duration::from_secs(s.at_least("WORKER_LEASE_SECS", 60, 2)),
+            queue_visibility_timeout: Duration::from_secs(s.at_least(
+                "QUEUE_VISIBILITY_TIMEOUT_SECS",
+                30,
+                1,
+            )),
             admin_token_file: s
                 .get("ADMIN_TOKEN_FILE")
                 .unwrap_or("data/admin-token".into())
@@ -261,7 +271,16 @@ impl Settings {
     pub fn worker_config(&self) -> worker::WorkerConfig {
         worker::WorkerConfig {
             batch_size: self.recalc_batch_size,
+            lease: self.worker_lease,
             ..worker::WorkerConfig::default()
+        }
+    }
+
+    /// The queue's and bus's knobs.
+    pub fn bus_options(&self) -> bus::BusOptions {
+        bus::BusOptions {
+            visibility_timeout: self.queue_visibility_timeout,
+            ..bus::BusOptions::default()
         }
     }
 
