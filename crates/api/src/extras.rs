@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResultExt};
 use crate::mutation::recalc;
 use crate::query::store;
 use crate::recalc::RecalcScope;
+use crate::types::connection::{Conn, PageArgs, from_page};
 use crate::types::enums::{Condition, CustomFieldEntity, ListingStatus};
 use crate::types::listing::Listing;
 use crate::types::rules::CustomField;
@@ -95,22 +96,41 @@ impl ExtraQuery {
         })
     }
 
-    /// Import sessions, newest first.
+    /// Import sessions, newest first, as a Relay connection.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(1) as usize * child_complexity + 1")]
     async fn import_sessions(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<ImportSession>> {
-        let rows = store(ctx).import_sessions().await.api()?;
-        Ok(rows
-            .into_iter()
-            .map(|s| ImportSession {
-                id: s.id,
-                filename: s.filename,
-                status: s.status.as_str().to_owned(),
-                created_at: s.created_at,
-                expires_at: s.expires_at,
-            })
-            .collect())
+        #[graphql(desc = "Page size from the start (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
+    ) -> async_graphql::Result<Conn<ImportSession>> {
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 20)
+            .api()?;
+        let s = store(ctx);
+        let page = s.import_sessions_page(&req).await.api()?;
+        let total = if ctx.look_ahead().field("totalCount").exists() {
+            s.count_import_sessions().await.api()?
+        } else {
+            0
+        };
+        Ok(from_page(page, total, |s| ImportSession {
+            id: s.id,
+            filename: s.filename,
+            status: s.status.as_str().to_owned(),
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+        }))
+    }
+
+    /// How many records hold a value for a custom field (what deleting it would archive).
+    async fn custom_field_usage(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<u64> {
+        let s = store(ctx);
+        let n = id_of("CustomField", &id, "id").api()?;
+        let f = crate::mutation::find_field(s, n, true).await.api()?;
+        s.custom_field_usage(f.data.entity, &f.data.key).await.api()
     }
 
     /// Archived custom values of one record.

@@ -7,9 +7,6 @@ use crate::error::ApiError;
 use crate::types::enums::{Condition, DealClass, ListingStatus};
 use crate::types::scalars::{Money, id_of};
 
-/// Largest `first`/`last` of any connection.
-pub const MAX_PAGE: i32 = 200;
-
 /// Which listings to return; every set field must hold, lists mean "any of".
 #[derive(InputObject, Debug, Clone, Default)]
 pub struct ListingFilterInput {
@@ -162,24 +159,4 @@ impl ListingOrder {
             descending: self.direction == OrderDirection::Desc,
         }
     }
-}
-
-/// Checks a page size: 1 ≤ n ≤ [`MAX_PAGE`].
-pub fn page_size(first: Option<i32>, last: Option<i32>, default: i32) -> Result<u64, ApiError> {
-    if last.is_some() {
-        return Err(ApiError::invalid(
-            "last",
-            "unsupported",
-            "backward paging is not supported; use first/after",
-        ));
-    }
-    let n = first.unwrap_or(default);
-    if !(1..=MAX_PAGE).contains(&n) {
-        return Err(ApiError::invalid(
-            "first",
-            "out_of_range",
-            format!("first must be between 1 and {MAX_PAGE}"),
-        ));
-    }
-    Ok(u64::try_from(n).unwrap_or(1))
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use domain::model::{
-    Cpu, Gpu, Listing, ListingComponent, PortsProfile, RamSpec, Rule, RuleGroup, StorageProfile,
-    ValuationHistoryEntry,
+    Cpu, Gpu, Listing, ListingComponent, PortsProfile, RamSpec, Rule, RuleGroup, ScoringProfile,
+    StorageProfile, ValuationHistoryEntry,
 };
 use rust_decimal::Decimal;
 use store::Store;
@@ -77,6 +77,9 @@ pub async fn prime_listing_edges(
     if node.field("valuationHistory").exists() {
         l.load_many(ids().map(HistoryOf)).await?;
     }
+    if node.field("scores").exists() {
+        l.load_many(ids().map(ScoresOf)).await?;
+    }
     if node.field("disabledRulesetIds").exists() {
         l.load_many(ids().map(DisabledOf)).await?;
     }
@@ -101,7 +104,8 @@ keys!(
     HistoryOf,
     GroupsOf,
     RulesOf,
-    DisabledOf
+    DisabledOf,
+    ScoresOf
 );
 
 /// DataLoader key: (scoring profile, listing) → composite score computed on the fly.
@@ -158,6 +162,35 @@ impl Loader<RulesOf> for StoreLoader {
             map.entry(r.data.group_id).or_default().push(r);
         }
         Ok(rekey(keys, |k| k.0, map))
+    }
+}
+
+/// Every scoring profile (by id) with the listing's stored score under it, `None` where none
+/// is stored yet: two statements per batch (the profiles table is small).
+impl Loader<ScoresOf> for StoreLoader {
+    type Value = Vec<(ScoringProfile, Option<Decimal>)>;
+    type Error = ApiError;
+    async fn load(&self, keys: &[ScoresOf]) -> Result<HashMap<ScoresOf, Self::Value>, ApiError> {
+        let mut profiles = self.store.scoring_profiles().await?;
+        profiles.sort_by_key(|p| p.id);
+        let mut stored = self.store.scores_of_listings(&ids(keys, |k| k.0)).await?;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                let mine = stored.remove(&k.0).unwrap_or_default();
+                let row = profiles
+                    .iter()
+                    .map(|p| {
+                        let score = mine
+                            .iter()
+                            .find(|s| s.profile_id == p.id)
+                            .and_then(|s| s.score);
+                        (p.clone(), score)
+                    })
+                    .collect();
+                (*k, row)
+            })
+            .collect())
     }
 }
 

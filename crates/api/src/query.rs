@@ -1,11 +1,10 @@
 //! The query root: lookups, Relay connections and the dry-run evaluators.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, ID, Interface, Object, OutputType, SimpleObject};
-use store::{ListingFilter, PageRequest, Store};
+use async_graphql::{Context, ID, Interface, MergedObject, Object};
+use store::{ListingFilter, Store};
 
 use crate::error::{ApiError, ApiResultExt};
-use crate::inputs::{ListingFilterInput, ListingOrder, page_size};
+use crate::inputs::{ListingFilterInput, ListingOrder};
 use crate::types::catalogue::{Cpu, Gpu, PortsProfile, RamSpec, StorageProfile};
 use crate::types::enums::CustomFieldEntity;
 use crate::types::listing::Listing;
@@ -29,70 +28,7 @@ pub enum Node {
     ScoringProfile(ScoringProfile),
 }
 
-/// Extra fields of every connection.
-#[derive(SimpleObject, Debug, Clone, Copy)]
-pub struct ConnectionTotal {
-    /// Items matching, over all pages.
-    pub total_count: u64,
-}
-
-/// A connection page.
-pub type Conn<T> = Connection<String, T, ConnectionTotal, EmptyFields>;
-
-/// Builds a connection from a store page.
-pub fn from_page<T: Clone, N: OutputType>(
-    page: store::Page<T>,
-    total: u64,
-    had_cursor: bool,
-    wrap: impl Fn(T) -> N,
-) -> Conn<N> {
-    let mut c = Connection::with_additional_fields(
-        had_cursor,
-        page.has_next,
-        ConnectionTotal { total_count: total },
-    );
-    c.edges.extend(
-        page.items
-            .into_iter()
-            .zip(page.cursors)
-            .map(|(item, cursor)| Edge::new(cursor, wrap(item))),
-    );
-    c
-}
-
-/// A connection over an in-memory list (small, unpaged tables); cursors are offsets.
-pub fn from_vec<N: OutputType>(
-    items: Vec<N>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> async_graphql::Result<Conn<N>> {
-    let size = page_size(first, None, 50).api()? as usize;
-    let start = match after {
-        None => 0,
-        Some(a) => {
-            a.parse::<usize>().map_err(|_| {
-                ApiError::invalid("after", "invalid_cursor", "not a cursor of this list")
-            })? + 1
-        }
-    };
-    let total = items.len();
-    let mut c = Connection::with_additional_fields(
-        start > 0,
-        start + size < total,
-        ConnectionTotal {
-            total_count: total as u64,
-        },
-    );
-    c.edges.extend(
-        items
-            .into_iter()
-            .enumerate()
-            .skip(start)
-            .take(size)
-            .map(|(i, n)| Edge::new(i.to_string(), n)),
-    );
-    Ok(c)
-}
+pub use crate::types::connection::{Conn, ConnectionTotal, PageArgs, from_page, from_vec};
 
 pub(crate) fn store<'a>(ctx: &Context<'a>) -> &'a Store {
     ctx.data_unchecked::<Store>()
@@ -103,12 +39,16 @@ pub(crate) async fn count_listings(s: &Store, f: &ListingFilter) -> Result<u64, 
     Ok(s.count_matching_listings(f).await?)
 }
 
-/// Queries.
+/// Queries: the core ones and the job queries.
+#[derive(MergedObject, Debug, Default)]
+pub struct Query(CoreQuery, crate::types::jobs::JobQuery);
+
+/// Lookups and connections.
 #[derive(Debug, Default)]
-pub struct Query;
+pub struct CoreQuery;
 
 #[Object]
-impl Query {
+impl CoreQuery {
     /// `ok` when the API answers.
     async fn health(&self) -> &'static str {
         "ok"
@@ -158,32 +98,24 @@ impl Query {
         Ok(store(ctx).listing(n).await.api()?.map(Listing))
     }
 
-    /// Listings, filtered and ordered, as a Relay connection (forward paging).
+    /// Listings, filtered and ordered, as a Relay connection (forward with `first`/`after`, backward with `last`/`before`).
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(1) as usize * child_complexity + 1")]
     async fn listings(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1–200 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the start, 1–200 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
-        #[graphql(desc = "Backward paging (not supported yet: an error).")] last: Option<i32>,
-        #[graphql(desc = "Backward paging (not supported yet: an error).")] before: Option<String>,
+        #[graphql(desc = "Page size from the end, 1–200 (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
         #[graphql(desc = "Which listings.")] filter: Option<ListingFilterInput>,
         #[graphql(desc = "Order (default: id ascending).")] order_by: Option<ListingOrder>,
     ) -> async_graphql::Result<Conn<Listing>> {
-        let size = page_size(first, last, 20).api()?;
-        if before.is_some() {
-            return Err(ApiError::invalid(
-                "before",
-                "unsupported",
-                "backward paging is not supported",
-            )
-            .into());
-        }
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 20)
+            .api()?;
         let f = filter.unwrap_or_default().to_store().api()?;
         let sort = order_by.map(ListingOrder::to_store).unwrap_or_default();
-        let had = after.is_some();
-        let req = PageRequest { first: size, after };
         let s = store(ctx);
         let page = s.list_listings(&f, sort, &req).await.api()?;
         let node = ctx.look_ahead().field("edges").field("node");
@@ -196,23 +128,24 @@ impl Query {
         } else {
             0
         };
-        Ok(from_page(page, total, had, Listing))
+        Ok(from_page(page, total, Listing))
     }
 
     /// CPUs by id.
-    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity + 1")]
     async fn cpus(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size from the start (default 50).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Cpu>> {
-        let req = PageRequest {
-            first: page_size(first, None, 50).api()?,
-            after: after.clone(),
-        };
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 50)
+            .api()?;
         let page = store(ctx).cpus(&req).await.api()?;
-        Ok(from_page(page, 0, after.is_some(), Cpu))
+        Ok(from_page(page, 0, Cpu))
     }
 
     /// One CPU.
@@ -225,19 +158,20 @@ impl Query {
     }
 
     /// GPUs by id.
-    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity + 1")]
     async fn gpus(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size from the start (default 50).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Gpu>> {
-        let req = PageRequest {
-            first: page_size(first, None, 50).api()?,
-            after: after.clone(),
-        };
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 50)
+            .api()?;
         let page = store(ctx).gpus(&req).await.api()?;
-        Ok(from_page(page, 0, after.is_some(), Gpu))
+        Ok(from_page(page, 0, Gpu))
     }
 
     /// One GPU.
@@ -250,76 +184,91 @@ impl Query {
     }
 
     /// RAM specs by id.
-    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity + 1")]
     async fn ram_specs(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size from the start (default 50).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<RamSpec>> {
-        let req = PageRequest {
-            first: page_size(first, None, 50).api()?,
-            after: after.clone(),
-        };
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 50)
+            .api()?;
         let page = store(ctx).ram_specs(&req).await.api()?;
-        Ok(from_page(page, 0, after.is_some(), RamSpec))
+        Ok(from_page(page, 0, RamSpec))
     }
 
     /// Storage profiles by id.
-    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity + 1")]
     async fn storage_profiles(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size from the start (default 50).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<StorageProfile>> {
-        let req = PageRequest {
-            first: page_size(first, None, 50).api()?,
-            after: after.clone(),
-        };
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 50)
+            .api()?;
         let page = store(ctx).storage_profiles(&req).await.api()?;
-        Ok(from_page(page, 0, after.is_some(), StorageProfile))
+        Ok(from_page(page, 0, StorageProfile))
     }
 
     /// Ports profiles by id.
-    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity + 1")]
     async fn ports_profiles(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size from the start (default 50).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<PortsProfile>> {
-        let req = PageRequest {
-            first: page_size(first, None, 50).api()?,
-            after: after.clone(),
-        };
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 50)
+            .api()?;
         let page = store(ctx).ports_profiles(&req).await.api()?;
-        Ok(from_page(page, 0, after.is_some(), PortsProfile))
+        Ok(from_page(page, 0, PortsProfile))
     }
 
     /// Scoring profiles.
-    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity + 1")]
     async fn scoring_profiles(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size from the start (default 50).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<ScoringProfile>> {
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 50)
+            .api()?;
         let all = store(ctx).scoring_profiles().await.api()?;
-        from_vec(all.into_iter().map(ScoringProfile).collect(), first, after)
+        let items = all.into_iter().map(ScoringProfile).collect();
+        from_vec("scoring_profiles", items, |p| p.0.id, &req).api()
     }
 
     /// Rulesets in evaluation order, with groups → rules.
-    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity + 1")]
     async fn rulesets(
         &self,
         ctx: &Context<'_>,
         #[graphql(default)] active_only: bool,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size from the start (default 50).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<Ruleset>> {
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 50)
+            .api()?;
         let all = store(ctx).rulesets(active_only).await.api()?;
-        from_vec(all.into_iter().map(Ruleset).collect(), first, after)
+        let items = all.into_iter().map(Ruleset).collect();
+        from_vec("rulesets", items, |r| r.0.id, &req).api()
     }
 
     /// One ruleset.
@@ -341,16 +290,22 @@ impl Query {
     }
 
     /// Custom field definitions of an entity.
-    #[graphql(complexity = "first.unwrap_or(50).max(1) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "first.or(last).unwrap_or(50).max(1) as usize * child_complexity + 1")]
     async fn custom_fields(
         &self,
         ctx: &Context<'_>,
         #[graphql(default_with = "CustomFieldEntity::Listing")] entity: CustomFieldEntity,
         #[graphql(default)] include_inactive: bool,
         #[graphql(default)] include_deleted: bool,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size from the start (default 50).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the item before the page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (not with `first`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the item after the page.")] before: Option<String>,
     ) -> async_graphql::Result<Conn<CustomField>> {
+        let req = PageArgs::new(first, after, last, before)
+            .checked(ctx, 50)
+            .api()?;
         let all = store(ctx)
             .custom_fields(entity.into(), include_deleted)
             .await
@@ -360,7 +315,7 @@ impl Query {
             .filter(|f| include_inactive || f.data.is_active)
             .map(CustomField)
             .collect();
-        from_vec(items, first, after)
+        from_vec("custom_fields", items, |f| f.0.id, &req).api()
     }
 
     /// One application setting.

@@ -211,6 +211,31 @@ const MUTATIONS: &[(&str, &str, u8)] = &[
         r#"mutation { revokeApiToken(id: 999999) { name } }"#,
         3,
     ),
+    (
+        "setListingPorts",
+        r#"mutation { setListingPorts(id: "999999", ports: [{portType: HDMI}]) { id } }"#,
+        2,
+    ),
+    (
+        "setCustomFieldValues",
+        r#"mutation { setCustomFieldValues(entity: LISTING, id: "999999", values: {}) { values } }"#,
+        2,
+    ),
+    (
+        "addCustomFieldOption",
+        r#"mutation { addCustomFieldOption(id: "999999", option: "x") { key } }"#,
+        3,
+    ),
+    (
+        "setBasicAdjustments",
+        r#"mutation { setBasicAdjustments(rulesetId: "999999", input: {}) { name } }"#,
+        2,
+    ),
+    (
+        "cancelJob",
+        r#"mutation { cancelJob(id: "00000000-0000-4000-8000-000000000000") { id } }"#,
+        3,
+    ),
 ];
 
 async fn matrix(db: TestDb) {
@@ -286,10 +311,20 @@ fn matrix_covers_every_mutation() {
             .find("\n}")
             .map(|e| start + e)
             .unwrap_or(sdl.len())];
+    // Multi-line descriptions are `"""` blocks: their lines are prose, not fields.
+    let mut in_block = false;
     let fields: Vec<&str> = body
         .lines()
         .skip(1)
         .map(str::trim)
+        .filter(|l| {
+            let toggles = l.starts_with("\"\"\"") && (l.len() == 3 || !l.ends_with("\"\"\""));
+            let inside = in_block;
+            if toggles {
+                in_block = !in_block;
+            }
+            !inside && !toggles
+        })
         .filter(|l| !l.is_empty() && !l.starts_with('"') && !l.starts_with('#'))
         .filter_map(|l| l.split(['(', ':']).next())
         .filter(|n| n.chars().next().is_some_and(char::is_lowercase))

@@ -257,8 +257,20 @@ async fn admin_writes(db: TestDb) {
         )
         .await;
     assert_eq!(e["kind"], "reserved_key");
+    // A used field needs `force`; then its value is archived and removed.
+    let e = app
+        .err(
+            "mutation($f: ID!) { deleteCustomField(id: $f) { deletedId } }",
+            json!({"f": f}),
+            ad,
+        )
+        .await;
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("CONFLICT"), Some("force"))
+    );
     app.ok(
-        "mutation($f: ID!) { deleteCustomField(id: $f) { deletedId } }",
+        "mutation($f: ID!) { deleteCustomField(id: $f, force: true) { deletedId } }",
         json!({"f": f}),
         ad,
     )

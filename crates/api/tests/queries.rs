@@ -107,7 +107,7 @@ async fn catalogue_and_rules(db: TestDb) {
       customFields(entity: LISTING) { edges { node { key dataType } } }
       setting(key: "nope") { key }
       listingSchema { coreFields customFields { key } }
-      importSessions { id status }
+      importSessions { edges { node { id status } } }
       customFieldHistory(entity: LISTING, recordId: 1) { key reason }
     }"#, json!({}), None).await;
     assert_eq!(d["cpus"]["edges"].as_array().unwrap().len(), 5);

@@ -118,8 +118,9 @@ async fn run(label: &str, db: &TestDb, sqlite: bool, n: usize) {
     for i in 0..400 {
         let cursor = &cursors[i % cursors.len()];
         let req = PageRequest {
-            first: 50,
+            size: 50,
             after: cursor.clone(),
+            ..Default::default()
         };
         let t = Instant::now();
         let page = store

@@ -6,7 +6,8 @@ use domain::custom_fields::{CompiledDefinition, normalize_key};
 use domain::model::{self as m, ApiRole as DomRole, ValuationCause};
 use rust_decimal::Decimal;
 
-use super::{Deleted, check_len, recalc};
+use super::custom_fields::{check_unused, find_field};
+use super::{check_len, recalc};
 use crate::auth::{generate_secret, require};
 use crate::error::{ApiError, ApiResultExt};
 use crate::query::store;
@@ -14,7 +15,7 @@ use crate::recalc::RecalcScope;
 use crate::types::analysis::ValuationThresholds;
 use crate::types::enums::{ApiRole, CustomFieldEntity, CustomFieldType};
 use crate::types::rules::{ApiToken, CustomField, Setting};
-use crate::types::scalars::{global_id, id_of};
+use crate::types::scalars::id_of;
 
 type JsonV = Json<serde_json::Value>;
 
@@ -117,29 +118,21 @@ impl AdminMutation {
         Ok(CustomField(f))
     }
 
-    /// Changes a custom field (admin); a locked field keeps its type.
+    /// Changes a custom field (admin); a locked field keeps its type. Deactivating a field records still use needs `force` (else `CONFLICT` naming the usage).
     async fn update_custom_field(
         &self,
         ctx: &Context<'_>,
         id: ID,
         input: CustomFieldInput,
+        #[graphql(default)] force: bool,
     ) -> async_graphql::Result<CustomField> {
         require(ctx, DomRole::Admin)?;
         let s = store(ctx);
         let n = id_of("CustomField", &id, "id").api()?;
-        let mut found = None;
-        for e in m::CustomFieldEntity::ALL {
-            if let Some(f) = s
-                .custom_fields(*e, true)
-                .await
-                .api()?
-                .into_iter()
-                .find(|f| f.id == n)
-            {
-                found = Some(f);
-            }
+        let old = find_field(s, n, true).await.api()?;
+        if old.data.is_active && !input.is_active {
+            check_unused(s, &old, force, "deactivate").await.api()?;
         }
-        let old = found.ok_or_else(|| ApiError::not_found("custom field", n))?;
         let locked_change =
             old.data.is_locked && m::CustomFieldType::from(input.data_type) != old.data.data_type;
         if locked_change {
@@ -159,51 +152,6 @@ impl AdminMutation {
             .await
             .api()?;
         Ok(CustomField(f))
-    }
-
-    /// Deletes a custom field: soft by default (inactive, kept taken), `hard` drops it.
-    async fn delete_custom_field(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] hard: bool,
-    ) -> async_graphql::Result<Deleted> {
-        require(ctx, DomRole::Admin)?;
-        let s = store(ctx);
-        let n = id_of("CustomField", &id, "id").api()?;
-        if hard {
-            s.delete_custom_field(n).await.api()?;
-        } else {
-            let mut found = None;
-            for e in m::CustomFieldEntity::ALL {
-                if let Some(f) = s
-                    .custom_fields(*e, false)
-                    .await
-                    .api()?
-                    .into_iter()
-                    .find(|f| f.id == n)
-                {
-                    found = Some(f);
-                }
-            }
-            let mut d = found
-                .ok_or_else(|| ApiError::not_found("custom field", n))?
-                .data;
-            if d.is_locked {
-                return Err(
-                    ApiError::invalid("id", "locked", "a locked field cannot be deleted").into(),
-                );
-            }
-            d.is_active = false;
-            d.deleted_at = Some(Utc::now());
-            s.update_custom_field(n, &d).await.api()?;
-        }
-        recalc(ctx, RecalcScope::All, ValuationCause::CustomFieldChange)
-            .await
-            .api()?;
-        Ok(Deleted {
-            deleted_id: global_id("CustomField", n),
-        })
     }
 
     /// Writes an application setting (admin).

@@ -1,12 +1,10 @@
 //! Listing writes: each accepted write values the listing at once and returns it.
 
-use std::collections::BTreeMap;
-
 use async_graphql::{Context, Enum, ID, InputObject, Json, MaybeUndefined, Object};
-use domain::custom_fields::{CompiledDefinition, validate_attributes};
 use domain::model::{self as m, ApiRole, ValuationCause};
 use store::Store;
 
+use super::custom_fields::{merged, validate_values};
 use super::{Deleted, check_len};
 use crate::auth::require;
 use crate::error::{ApiError, ApiResultExt};
@@ -154,25 +152,6 @@ fn check(d: &m::ListingData) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Validates custom values against the active listing definitions (§6).
-async fn custom_values(
-    s: &Store,
-    values: &serde_json::Map<String, serde_json::Value>,
-    on_create: bool,
-) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    let defs = s
-        .custom_fields(m::CustomFieldEntity::Listing, false)
-        .await?;
-    let mut compiled = BTreeMap::new();
-    for d in defs.into_iter().filter(|d| d.data.is_active) {
-        let json = serde_json::to_value(&d.data).map_err(|e| ApiError::internal(&e))?;
-        if let Ok(c) = CompiledDefinition::from_json(&json) {
-            compiled.insert(d.data.key.clone(), c);
-        }
-    }
-    Ok(validate_attributes(&compiled, values, on_create)?)
-}
-
 /// Values one listing now and returns it as stored.
 pub(crate) async fn value_now(
     s: &Store,
@@ -188,7 +167,7 @@ pub(crate) async fn value_now(
     Ok(Listing(l))
 }
 
-async fn current(s: &Store, id: i64) -> Result<m::ListingWrite, ApiError> {
+pub(super) async fn current(s: &Store, id: i64) -> Result<m::ListingWrite, ApiError> {
     let l = s
         .listing(id)
         .await?
@@ -268,7 +247,11 @@ impl ListingMutation {
         d.notes = input.notes;
         check(&d).api()?;
         let values = input.custom_fields.map(|j| j.0).unwrap_or_default();
-        d.attributes = serde_json::Value::Object(custom_values(s, &values, true).await.api()?);
+        d.attributes = serde_json::Value::Object(
+            validate_values(s, m::CustomFieldEntity::Listing, &values, true)
+                .await
+                .api()?,
+        );
         let w = m::ListingWrite {
             data: d,
             components: Vec::new(),
@@ -352,13 +335,10 @@ impl ListingMutation {
         .api()?;
         check(d).api()?;
         if let MaybeUndefined::Value(values) = &input.custom_fields {
-            let checked = custom_values(s, &values.0, false).await.api()?;
-            let mut attrs = d.attributes.as_object().cloned().unwrap_or_default();
-            for k in values.0.keys() {
-                attrs.remove(k);
-            }
-            attrs.extend(checked);
-            d.attributes = serde_json::Value::Object(attrs);
+            let checked = validate_values(s, m::CustomFieldEntity::Listing, &values.0, false)
+                .await
+                .api()?;
+            d.attributes = merged(&d.attributes, &values.0, checked);
         } else if input.custom_fields.is_null() {
             d.attributes = serde_json::json!({});
         }

@@ -2,7 +2,10 @@
 //! role first, validates its input (errors name the field), then calls the store.
 
 mod admin;
+mod basic;
 mod catalogue;
+mod custom_fields;
+mod listing_ports;
 mod listings;
 mod rules;
 mod scoring;
@@ -14,6 +17,8 @@ use async_graphql::{Context, ID, MergedObject, SimpleObject};
 use crate::recalc::{RecalcRequester, RecalcScope};
 pub use admin::AdminMutation;
 pub use catalogue::CatalogueMutation;
+pub use custom_fields::CustomFieldMutation;
+pub(crate) use custom_fields::find_field;
 pub use listings::ListingMutation;
 pub use rules::RuleMutation;
 pub use scoring::ScoringMutation;
@@ -27,6 +32,10 @@ pub struct Mutation(
     ScoringMutation,
     AdminMutation,
     crate::extras::ExtraMutation,
+    crate::types::jobs::JobMutation,
+    CustomFieldMutation,
+    listing_ports::ListingPortsMutation,
+    basic::BasicMutation,
 );
 
 /// The result of a delete.

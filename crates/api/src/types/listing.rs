@@ -8,11 +8,12 @@ use rust_decimal::Decimal;
 use super::breakdown::{ValuationBreakdown, ValuationHistoryEntry};
 use super::catalogue::{Cpu, Gpu, PortsProfile, RamSpec, StorageProfile};
 use super::enums::{ComponentType, Condition, DealClass, ListingStatus};
+use super::rules::ScoringProfile;
 use super::scalars::{Money, global_id, id_of};
 use crate::error::ApiResultExt;
 use crate::loaders::{
     ComponentsOf, CpuId, DisabledOf, GpuId, HistoryOf, Loaders, PortsId, RamSpecId, ScoreKey,
-    StorageId,
+    ScoresOf, StorageId,
 };
 
 /// A small-form-factor PC offered for sale, with its valuation.
@@ -30,6 +31,15 @@ pub struct ListingComponent {
     pub quantity: i32,
     /// Free-form metadata.
     pub metadata: Json<serde_json::Value>,
+}
+
+/// A listing's composite score under one scoring profile.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct ProfileScore {
+    /// The profile.
+    pub profile: ScoringProfile,
+    /// The stored score (null when the profile weighs nothing present, or before the worker has scored the listing under a new profile).
+    pub score: Option<Decimal>,
 }
 
 /// One custom field value of a record.
@@ -204,6 +214,18 @@ impl Listing {
             .await
             .api()?
             .flatten())
+    }
+    /// The stored composite score under every scoring profile, by profile id (kept current by the worker; `score(profileId)` computes one now).
+    async fn scores(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProfileScore>> {
+        let rows = loaders(ctx).load_one(ScoresOf(self.0.id)).await.api()?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(p, score)| ProfileScore {
+                profile: ScoringProfile(p),
+                score,
+            })
+            .collect())
     }
     /// The stored explanation of the valuation.
     async fn valuation_breakdown(&self) -> Option<ValuationBreakdown> {

@@ -3,7 +3,9 @@
 pub mod analysis;
 pub mod breakdown;
 pub mod catalogue;
+pub mod connection;
 pub mod enums;
+pub mod jobs;
 pub mod listing;
 pub mod rules;
 pub mod scalars;

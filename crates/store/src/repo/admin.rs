@@ -45,7 +45,7 @@ fn token_record(m: api_token::Model) -> Result<ApiToken> {
     })
 }
 
-fn session_record(m: import_session::Model) -> Result<ImportSession> {
+pub(crate) fn session_record(m: import_session::Model) -> Result<ImportSession> {
     Ok(ImportSession {
         id: m.id.to_string(),
         filename: m.filename,
@@ -69,7 +69,7 @@ fn session_record(m: import_session::Model) -> Result<ImportSession> {
     })
 }
 
-fn job_record(m: recalculation_job::Model) -> Result<RecalculationJob> {
+pub(crate) fn job_record(m: recalculation_job::Model) -> Result<RecalculationJob> {
     Ok(RecalculationJob {
         id: m.id.to_string(),
         causes: m.causes,

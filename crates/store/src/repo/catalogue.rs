@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use domain::model::{Cpu, CpuData, Gpu, GpuData, Record, name_key};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 use super::obj_or_empty;
 use crate::dec::now;
@@ -108,23 +110,51 @@ fn gpu_active(d: &GpuData) -> Result<gpu::ActiveModel> {
     })
 }
 
-fn id_cursor(id: i64) -> Cursor {
+/// A list ordered by id: its cursors carry the list's name, so a cursor of one list is
+/// refused by another.
+pub(crate) fn id_cursor(list: &str, id: i64) -> Cursor {
     Cursor {
-        s: "id:asc".into(),
+        s: format!("{list}:id:asc"),
         v: serde_json::Value::Null,
         id,
     }
 }
 
-pub(crate) fn after_id(req: &PageRequest) -> Result<i64> {
-    match &req.after {
-        Some(c) => Ok(Cursor::decode(c, "id:asc")?.id),
-        None => Ok(0),
+/// Restricts an id-ordered query to `req`'s window: the cursor bounds, the order of the
+/// direction and `limit + 1` rows.
+pub(crate) fn id_window<E, C>(
+    q: Select<E>,
+    col: C,
+    list: &str,
+    req: &PageRequest,
+) -> Result<Select<E>>
+where
+    E: EntityTrait,
+    C: ColumnTrait,
+{
+    let (after, before) = req.bounds(&format!("{list}:id:asc"))?;
+    let mut q = q;
+    if let Some(c) = after {
+        q = q.filter(col.gt(c.id));
     }
+    if let Some(c) = before {
+        q = q.filter(col.lt(c.id));
+    }
+    q = if req.backward {
+        q.order_by_desc(col)
+    } else {
+        q.order_by_asc(col)
+    };
+    Ok(q.limit(req.limit() + 1))
 }
 
-pub(crate) fn id_page<T>(items: Vec<T>, req: &PageRequest, id: impl Fn(&T) -> i64) -> Page<T> {
-    finish(items, req.limit(), |t| id_cursor(id(t)))
+pub(crate) fn id_page<T>(
+    items: Vec<T>,
+    list: &str,
+    req: &PageRequest,
+    id: impl Fn(&T) -> i64,
+) -> Page<T> {
+    finish(items, req, |t| id_cursor(list, id(t)))
 }
 
 impl Store {
@@ -197,14 +227,12 @@ impl Store {
 
     /// CPUs by id.
     pub async fn cpus(&self, req: &PageRequest) -> Result<Page<Cpu>> {
-        let rows = cpu::Entity::find()
-            .filter(cpu::Column::Id.gt(after_id(req)?))
-            .order_by_asc(cpu::Column::Id)
-            .limit(req.limit() + 1)
+        let rows = id_window(cpu::Entity::find(), cpu::Column::Id, "cpus", req)?
             .all(&self.db)
             .await?;
         Ok(id_page(
             rows.into_iter().map(cpu_record).collect(),
+            "cpus",
             req,
             |c: &Cpu| c.id,
         ))
@@ -278,14 +306,12 @@ impl Store {
 
     /// GPUs by id.
     pub async fn gpus(&self, req: &PageRequest) -> Result<Page<Gpu>> {
-        let rows = gpu::Entity::find()
-            .filter(gpu::Column::Id.gt(after_id(req)?))
-            .order_by_asc(gpu::Column::Id)
-            .limit(req.limit() + 1)
+        let rows = id_window(gpu::Entity::find(), gpu::Column::Id, "gpus", req)?
             .all(&self.db)
             .await?;
         Ok(id_page(
             rows.into_iter().map(gpu_record).collect(),
+            "gpus",
             req,
             |g: &Gpu| g.id,
         ))

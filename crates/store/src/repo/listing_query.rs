@@ -157,7 +157,7 @@ pub(crate) fn like_pattern(text: &str) -> String {
     out
 }
 
-fn num_expr(q: &Sql, col: &str) -> String {
+pub(super) fn num_expr(q: &Sql, col: &str) -> String {
     if q.is_sqlite() {
         format!("CAST({col} AS REAL)")
     } else {
@@ -187,7 +187,7 @@ fn in_list<T: Into<Value> + Clone>(q: &mut Sql, col: &str, values: &[T]) {
     q.push(")");
 }
 
-fn push_filters(q: &mut Sql, f: &ListingFilter) -> Result<()> {
+pub(super) fn push_filters(q: &mut Sql, f: &ListingFilter) -> Result<()> {
     for (col, op, v) in [
         ("price_usd", ">=", f.price_min),
         ("price_usd", "<=", f.price_max),
@@ -261,8 +261,8 @@ fn push_filters(q: &mut Sql, f: &ListingFilter) -> Result<()> {
     Ok(())
 }
 
-fn bind_key(q: &mut Sql, kind: Kind, v: &Json) -> Result<()> {
-    let bad = || StoreError::validation("after", "not a cursor of this list");
+fn bind_key(q: &mut Sql, kind: Kind, v: &Json, field: &str) -> Result<()> {
+    let bad = || StoreError::validation(field, "not a cursor of this list");
     let s = v.as_str().ok_or_else(bad)?;
     match kind {
         Kind::Decimal => bind_dec(q, s.parse::<Decimal>().map_err(|_| bad())?),
@@ -296,7 +296,8 @@ impl Store {
         u64::try_from(n).map_err(|_| StoreError::internal("negative count"))
     }
 
-    /// A page of listings matching `filter` in `sort` order (ties by id, NULL keys last).
+    /// A page of listings matching `filter` in `sort` order (ties by id, NULL keys last),
+    /// forward or backward (see [`PageRequest`]).
     pub async fn list_listings(
         &self,
         filter: &ListingFilter,
@@ -305,62 +306,40 @@ impl Store {
     ) -> Result<Page<Listing>> {
         let limit = req.limit();
         let tag = sort.tag();
-        let cursor = req
-            .after
-            .as_deref()
-            .map(|c| Cursor::decode(c, &tag))
-            .transpose()?;
-        let (col, kind, nullable) = sort.key.column();
-        let (dir, cmp) = if sort.descending {
-            ("DESC", "<")
-        } else {
-            ("ASC", ">")
+        let (after, before) = req.bounds(&tag)?;
+        let (_, kind, nullable) = sort.key.column();
+        let nullable = nullable && kind != Kind::Id;
+        let segment = |c: &Cursor| usize::from(nullable && c.v.is_null());
+        // The list is the non-null segment, then (for nullable keys) the NULL segment; a
+        // backward page walks them in reverse.
+        let order: &[usize] = match (nullable, req.backward) {
+            (false, _) => &[0],
+            (true, false) => &[0, 1],
+            (true, true) => &[1, 0],
         };
         let mut rows = Vec::new();
-        let in_null_group = cursor
-            .as_ref()
-            .is_some_and(|c| kind != Kind::Id && c.v.is_null());
-        if !in_null_group {
-            let mut q = Sql::new(self.backend);
-            q.push("SELECT * FROM listings WHERE 1 = 1");
-            push_filters(&mut q, filter)?;
-            let expr = if kind == Kind::Decimal {
-                num_expr(&q, col)
-            } else {
-                col.to_owned()
-            };
-            if kind != Kind::Id && nullable {
-                q.push(&format!(" AND {expr} IS NOT NULL"));
+        for &seg in order {
+            let want = limit + 1 - rows.len() as u64;
+            if want == 0 {
+                break;
             }
-            if let Some(c) = &cursor {
-                if kind == Kind::Id {
-                    q.push(&format!(" AND id {cmp} ")).bind(c.id);
-                } else {
-                    q.push(&format!(" AND ({expr}, id) {cmp} ("));
-                    bind_key(&mut q, kind, &c.v)?;
-                    q.push(", ").bind(c.id).push(")");
-                }
+            if after.as_ref().is_some_and(|c| segment(c) > seg)
+                || before.as_ref().is_some_and(|c| segment(c) < seg)
+            {
+                continue;
             }
-            if kind == Kind::Id {
-                q.push(&format!(" ORDER BY id {dir} LIMIT {}", limit + 1));
-            } else {
-                q.push(&format!(
-                    " ORDER BY {expr} {dir}, id {dir} LIMIT {}",
-                    limit + 1
-                ));
-            }
-            rows = self.db.query_all_raw(q.build()).await?;
-        }
-        if nullable && (rows.len() as u64) <= limit {
-            let mut q = Sql::new(self.backend);
-            q.push("SELECT * FROM listings WHERE 1 = 1");
-            push_filters(&mut q, filter)?;
-            q.push(&format!(" AND {col} IS NULL"));
-            if let Some(c) = cursor.as_ref().filter(|_| in_null_group) {
-                q.push(&format!(" AND id {cmp} ")).bind(c.id);
-            }
-            let rest = limit + 1 - rows.len() as u64;
-            q.push(&format!(" ORDER BY id {dir} LIMIT {rest}"));
+            let q = segment_query(
+                self.backend,
+                filter,
+                sort,
+                Segment {
+                    nulls: seg == 1,
+                    after: after.as_ref().filter(|c| segment(c) == seg),
+                    before: before.as_ref().filter(|c| segment(c) == seg),
+                    backward: req.backward,
+                    limit: want,
+                },
+            )?;
             rows.extend(self.db.query_all_raw(q.build()).await?);
         }
         let items = rows
@@ -371,12 +350,73 @@ impl Store {
                     .and_then(listing_record)
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(crate::page::finish(items, limit, |l| Cursor {
+        Ok(crate::page::finish(items, req, |l| Cursor {
             s: tag.clone(),
             v: sort.key.value(l),
             id: l.id,
         }))
     }
+}
+
+/// One contiguous part of a listing order: the rows with a non-null key, or the NULL rows
+/// (ordered by id alone), between optional cursors of that part.
+struct Segment<'a> {
+    nulls: bool,
+    after: Option<&'a Cursor>,
+    before: Option<&'a Cursor>,
+    backward: bool,
+    limit: u64,
+}
+
+fn segment_query(
+    backend: sea_orm::DbBackend,
+    filter: &ListingFilter,
+    sort: ListingSort,
+    seg: Segment<'_>,
+) -> Result<Sql> {
+    let (col, kind, nullable) = sort.key.column();
+    let mut q = Sql::new(backend);
+    q.push("SELECT * FROM listings WHERE 1 = 1");
+    push_filters(&mut q, filter)?;
+    let expr = if kind == Kind::Decimal {
+        num_expr(&q, col)
+    } else {
+        col.to_owned()
+    };
+    let keyed = kind != Kind::Id && !seg.nulls;
+    if seg.nulls {
+        q.push(&format!(" AND {col} IS NULL"));
+    } else if keyed && nullable {
+        q.push(&format!(" AND {expr} IS NOT NULL"));
+    }
+    // `>` means "later in the list" for an ascending sort, `<` for a descending one.
+    let (later, earlier) = if sort.descending {
+        ("<", ">")
+    } else {
+        (">", "<")
+    };
+    for (c, op, field) in [(seg.after, later, "after"), (seg.before, earlier, "before")] {
+        let Some(c) = c else { continue };
+        if keyed {
+            q.push(&format!(" AND ({expr}, id) {op} ("));
+            bind_key(&mut q, kind, &c.v, field)?;
+            q.push(", ").bind(c.id).push(")");
+        } else {
+            q.push(&format!(" AND id {op} ")).bind(c.id);
+        }
+    }
+    let dir = if sort.descending != seg.backward {
+        "DESC"
+    } else {
+        "ASC"
+    };
+    if keyed {
+        q.push(&format!(" ORDER BY {expr} {dir}, id {dir}"));
+    } else {
+        q.push(&format!(" ORDER BY id {dir}"));
+    }
+    q.push(&format!(" LIMIT {}", seg.limit));
+    Ok(q)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
-use super::catalogue::{after_id, id_page};
+use super::catalogue::{id_page, id_window};
 use super::{obj_or_empty, parse_enum};
 use crate::dec::now;
 use crate::entity::{port, ports_profile, ram_spec, storage_profile};
@@ -201,20 +201,31 @@ impl Store {
             .collect())
     }
 
-    /// Ports profiles by id.
-    pub async fn ports_profiles(&self, req: &PageRequest) -> Result<Page<PortsProfile>> {
-        let ids: Vec<i64> = ports_profile::Entity::find()
+    /// The id of the ports profile with this name (ignoring case).
+    pub async fn ports_profile_id_by_name(&self, name: &str) -> Result<Option<i64>> {
+        Ok(ports_profile::Entity::find()
             .select_only()
             .column(ports_profile::Column::Id)
-            .filter(ports_profile::Column::Id.gt(after_id(req)?))
-            .order_by_asc(ports_profile::Column::Id)
-            .limit(req.limit() + 1)
+            .filter(ports_profile::Column::NameKey.eq(name_key(name)))
+            .into_tuple()
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Ports profiles by id.
+    pub async fn ports_profiles(&self, req: &PageRequest) -> Result<Page<PortsProfile>> {
+        let q = ports_profile::Entity::find()
+            .select_only()
+            .column(ports_profile::Column::Id);
+        let ids: Vec<i64> = id_window(q, ports_profile::Column::Id, "ports_profiles", req)?
             .into_tuple()
             .all(&self.db)
             .await?;
         let mut map = self.ports_profiles_by_ids(&ids).await?;
         let items = ids.iter().filter_map(|id| map.remove(id)).collect();
-        Ok(id_page(items, req, |p: &PortsProfile| p.id))
+        Ok(id_page(items, "ports_profiles", req, |p: &PortsProfile| {
+            p.id
+        }))
     }
 
     /// The RAM spec with these dims, created when absent (label and total derived).
@@ -279,17 +290,19 @@ impl Store {
 
     /// RAM specs by id.
     pub async fn ram_specs(&self, req: &PageRequest) -> Result<Page<RamSpec>> {
-        let rows = ram_spec::Entity::find()
-            .filter(ram_spec::Column::Id.gt(after_id(req)?))
-            .order_by_asc(ram_spec::Column::Id)
-            .limit(req.limit() + 1)
-            .all(&self.db)
-            .await?;
+        let rows = id_window(
+            ram_spec::Entity::find(),
+            ram_spec::Column::Id,
+            "ram_specs",
+            req,
+        )?
+        .all(&self.db)
+        .await?;
         let items = rows
             .into_iter()
             .map(ram_record)
             .collect::<Result<Vec<_>>>()?;
-        Ok(id_page(items, req, |r: &RamSpec| r.id))
+        Ok(id_page(items, "ram_specs", req, |r: &RamSpec| r.id))
     }
 
     /// The storage profile with these dims, created when absent (label derived).
@@ -361,16 +374,23 @@ impl Store {
 
     /// Storage profiles by id.
     pub async fn storage_profiles(&self, req: &PageRequest) -> Result<Page<StorageProfile>> {
-        let rows = storage_profile::Entity::find()
-            .filter(storage_profile::Column::Id.gt(after_id(req)?))
-            .order_by_asc(storage_profile::Column::Id)
-            .limit(req.limit() + 1)
-            .all(&self.db)
-            .await?;
+        let rows = id_window(
+            storage_profile::Entity::find(),
+            storage_profile::Column::Id,
+            "storage_profiles",
+            req,
+        )?
+        .all(&self.db)
+        .await?;
         let items = rows
             .into_iter()
             .map(storage_record)
             .collect::<Result<Vec<_>>>()?;
-        Ok(id_page(items, req, |r: &StorageProfile| r.id))
+        Ok(id_page(
+            items,
+            "storage_profiles",
+            req,
+            |r: &StorageProfile| r.id,
+        ))
     }
 }

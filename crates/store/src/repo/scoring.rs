@@ -215,4 +215,28 @@ impl Store {
             })
             .collect())
     }
+
+    /// Stored scores of listings under every profile, by listing then profile id (for the
+    /// `Listing.scores` DataLoader).
+    pub async fn scores_of_listings(
+        &self,
+        listing_ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<ListingScore>>> {
+        let rows = listing_score::Entity::find()
+            .filter(listing_score::Column::ListingId.is_in(listing_ids.to_vec()))
+            .order_by_asc(listing_score::Column::ListingId)
+            .order_by_asc(listing_score::Column::ProfileId)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<i64, Vec<ListingScore>> = HashMap::new();
+        for m in rows {
+            out.entry(m.listing_id).or_default().push(ListingScore {
+                listing_id: m.listing_id,
+                profile_id: m.profile_id,
+                score: m.score.map(|d| d.0),
+                computed_at: m.computed_at,
+            });
+        }
+        Ok(out)
+    }
 }
