@@ -52,7 +52,7 @@ check-cases file="crates/domain/tests/data/engine-cases.json":
     cargo run --release -p app -- check-cases {{file}}
 
 # All benchmarks.
-bench: bench-engine bench-store
+bench: bench-engine bench-store bench-api bench-live
 
 # Engine throughput on the shared workload (1k/10k/100k listings) and peak RSS at 100k.
 bench-engine:
@@ -61,6 +61,40 @@ bench-engine:
 # Store throughput on PostgreSQL (and SQLite): bulk valuation writes of 100k listings, keyset page latency.
 bench-store:
     cargo bench -p store --bench store
+
+# Live path on PostgreSQL + Redis with real processes: full recalculation of 100k listings after a
+# rule change, commit → subscriber latency, and 10k WebSocket subscribers on one API instance.
+bench-live:
+    ulimit -n "$(ulimit -Hn)" && cargo bench -p app --bench live --profile release
+
+# API load benchmark: the board query (50 listings, all edges + breakdown) on N seeded listings in PostgreSQL (BENCH_DATABASE_URL), loopback clients; figures in crates/api/README.md.
+bench-api listings="100000" concurrency="32" secs="20":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    db="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dealbrain_bench}"
+    name="${db##*/}"
+    admin="${db%/*}/postgres"
+    psql "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1 \
+        || psql "$admin" -c "CREATE DATABASE \"$name\"" >/dev/null
+    cargo build --release -p app --bin dealbrain
+    cargo build --release -p api --example bench_api
+    bin="${CARGO_TARGET_DIR:-target}/release"
+    DATABASE_URL="$db" "$bin/dealbrain" seed --listings {{listings}}
+    log="$(mktemp)"
+    port="${BENCH_API_PORT:-8090}"
+    # The rate limiter would answer 429 to one IP sending thousands of requests a second.
+    DATABASE_URL="$db" API_HOST=127.0.0.1 API_PORT="$port" API_RATE_PER_SECOND=1000000 \
+        API_RATE_BURST=1000000 RUST_LOG=info "$bin/dealbrain" serve --no-seed >"$log" 2>&1 &
+    server=$!
+    trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
+    # serve values every listing at start: measure only once that background work is done.
+    for _ in $(seq 1800); do
+        grep -q "valued every listing" "$log" && break
+        kill -0 $server 2>/dev/null || { cat "$log"; exit 1; }
+        sleep 1
+    done
+    grep -q "valued every listing" "$log" || { echo "listings were not valued in 30 min"; exit 1; }
+    "$bin/examples/bench_api" --url "http://127.0.0.1:$port/graphql" --concurrency {{concurrency}} --secs {{secs}}
 
 # Apply (or `down`/`status`) database migrations on DATABASE_URL (default: data/dealbrain.db).
 migrate action="up":

@@ -15,57 +15,12 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use common::Proc;
+use common::live::*;
 use domain::model::JobStatus;
-use futures_util::{SinkExt, StreamExt};
-use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
-use serde_json::{Value, json};
 use store::Store;
 use store::revalue::Valuer;
 use test_support::TestDb;
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Opens `graphql-transport-ws` on `base` and subscribes to every valuation change.
-async fn subscribe_all(base: &str, token: &str) -> Socket {
-    let url = format!("{}/graphql/ws", base.replace("http://", "ws://"));
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let init = json!({"type": "connection_init", "payload": {"token": token}});
-    ws.send(Message::Text(init.to_string().into()))
-        .await
-        .unwrap();
-    let ack = next_json(&mut ws, Duration::from_secs(10)).await.unwrap();
-    assert_eq!(ack["type"], "connection_ack");
-    let sub = json!({"type": "subscribe", "id": "v", "payload": {"query":
-        "subscription { listingValuationUpdated { __typename \
-         ... on ListingValuationUpdate { listingId adjustedPrice jobId } } }"}});
-    ws.send(Message::Text(sub.to_string().into()))
-        .await
-        .unwrap();
-    ws
-}
-
-/// The next protocol message other than a keepalive ping; `None` after `wait` of silence.
-async fn next_json(ws: &mut Socket, wait: Duration) -> Option<Value> {
-    loop {
-        let m = tokio::time::timeout(wait, ws.next()).await.ok()??.ok()?;
-        if let Message::Text(t) = m {
-            let v: Value = serde_json::from_str(&t).ok()?;
-            if v["type"] != "ping" {
-                return Some(v);
-            }
-        }
-    }
-}
 
 /// Listing id → adjusted price, from every valuation event until `quiet` passes without one.
 async fn collect_updates(ws: &mut Socket, quiet: Duration) -> HashMap<i64, String> {
@@ -77,76 +32,6 @@ async fn collect_updates(ws: &mut Socket, quiet: Duration) -> HashMap<i64, Strin
         got.insert(id, u["adjustedPrice"].as_str().unwrap_or("null").to_owned());
     }
     got
-}
-
-fn decode_listing_id(global: &str) -> i64 {
-    use base64::Engine as _;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(global)
-        .unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    text.strip_prefix("Listing:").unwrap().parse().unwrap()
-}
-
-/// Adds a rule without conditions to the first group: every listing's price moves by `delta`.
-async fn add_flat_rule(base: &str, token: &str, name: &str, delta: i32) {
-    let groups = common::graphql(
-        base,
-        Some(token),
-        "{ rulesets(first: 1) { edges { node { groups { id } } } } }",
-    )
-    .await;
-    let group = groups["data"]["rulesets"]["edges"][0]["node"]["groups"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no rule group: {groups}"))
-        .to_owned();
-    let r: Value = common::client()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({
-            "query": "mutation($input: RuleInput!) { createRule(input: $input) { id } }",
-            "variables": {"input": {
-                "groupId": group,
-                "name": name,
-                "actions": [{"type": "additive", "value": delta}],
-            }},
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(r.get("errors").is_none(), "createRule failed: {r}");
-}
-
-/// Every active/pending listing's stored adjusted price.
-async fn adjusted(store: &Store) -> HashMap<i64, Option<Decimal>> {
-    let ids = store.active_listing_ids(0, 1_000_000).await.unwrap();
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(2_000) {
-        for (id, l) in store.listings_by_ids(chunk).await.unwrap() {
-            out.insert(id, l.valuation.adjusted_price_usd);
-        }
-    }
-    out
-}
-
-/// Values every active/pending listing (what `serve` would otherwise do at start).
-async fn value_everything(store: &Store) {
-    let valuer = Valuer::load(store).await.unwrap();
-    let ids = store.active_listing_ids(0, 1_000_000).await.unwrap();
-    for chunk in ids.chunks(1_000) {
-        store::revalue::revalue_with(
-            store,
-            &valuer,
-            chunk,
-            domain::model::ValuationCause::Manual,
-            None,
-        )
-        .await
-        .unwrap();
-    }
 }
 
 /// Asserts every active/pending listing holds what the engine computes from the current rules

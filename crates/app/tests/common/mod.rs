@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+pub mod live;
+
 /// A running `dealbrain` process; killed on drop.
 pub struct Proc {
     child: Child,
@@ -99,6 +101,11 @@ impl Proc {
 
     pub fn worker(env: &[(&str, &str)]) -> Proc {
         Proc::start(&["worker"], env, "worker metrics on")
+    }
+
+    /// The process id (for RSS readings).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn output(&self) -> String {

@@ -1,0 +1,150 @@
+//! Shared by the live end-to-end tests and `benches/live.rs`: WebSocket subscribers of real
+//! `dealbrain` processes, rule changes over HTTP, and valuing a seeded database.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use store::Store;
+use store::revalue::Valuer;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Every valuation change, with what the tests and the benchmark check.
+pub const VALUATIONS: &str = "subscription($f: ValuationEventFilter) { listingValuationUpdated(filter: $f) { \
+    __typename ... on ListingValuationUpdate { listingId adjustedPrice jobId at } } }";
+
+/// Opens `graphql-transport-ws` on `base` (from `local_ip` when given, so a load client can
+/// spread over several loopback addresses) and completes the handshake with `token`.
+pub async fn connect(base: &str, token: &str, local_ip: Option<std::net::IpAddr>) -> Socket {
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let url = format!("ws://{addr}/graphql/ws");
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let tcp = match local_ip {
+        Some(ip) => {
+            let sock = tokio::net::TcpSocket::new_v4().unwrap();
+            sock.bind(std::net::SocketAddr::new(ip, 0)).unwrap();
+            sock.connect(addr).await.unwrap()
+        }
+        None => TcpStream::connect(addr).await.unwrap(),
+    };
+    let (mut ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(tcp))
+        .await
+        .unwrap();
+    let init = json!({"type": "connection_init", "payload": {"token": token}});
+    ws.send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    let ack = next_json(&mut ws, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(ack["type"], "connection_ack");
+    ws
+}
+
+/// Sends `subscribe` for `query` with `variables` under `id`.
+pub async fn subscribe(ws: &mut Socket, id: &str, query: &str, variables: Value) {
+    let sub = json!({"type": "subscribe", "id": id,
+        "payload": {"query": query, "variables": variables}});
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// A connection subscribed to every valuation change.
+pub async fn subscribe_all(base: &str, token: &str) -> Socket {
+    let mut ws = connect(base, token, None).await;
+    subscribe(&mut ws, "v", VALUATIONS, json!({})).await;
+    ws
+}
+
+/// The next protocol message other than a keepalive ping; `None` after `wait` of silence.
+pub async fn next_json(ws: &mut Socket, wait: Duration) -> Option<Value> {
+    loop {
+        let m = tokio::time::timeout(wait, ws.next()).await.ok()??.ok()?;
+        if let Message::Text(t) = m {
+            let v: Value = serde_json::from_str(&t).ok()?;
+            if v["type"] != "ping" {
+                return Some(v);
+            }
+        }
+    }
+}
+
+pub fn decode_listing_id(global: &str) -> i64 {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global)
+        .unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    text.strip_prefix("Listing:").unwrap().parse().unwrap()
+}
+
+/// Adds a rule without conditions to the first group: every listing's price moves by `delta`.
+pub async fn add_flat_rule(base: &str, token: &str, name: &str, delta: i32) {
+    let groups = super::graphql(
+        base,
+        Some(token),
+        "{ rulesets(first: 1) { edges { node { groups { id } } } } }",
+    )
+    .await;
+    let group = groups["data"]["rulesets"]["edges"][0]["node"]["groups"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no rule group: {groups}"))
+        .to_owned();
+    let r: Value = super::client()
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({
+            "query": "mutation($input: RuleInput!) { createRule(input: $input) { id } }",
+            "variables": {"input": {
+                "groupId": group,
+                "name": name,
+                "actions": [{"type": "additive", "value": delta}],
+            }},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(r.get("errors").is_none(), "createRule failed: {r}");
+}
+
+/// Every active/pending listing's stored adjusted price.
+pub async fn adjusted(store: &Store) -> HashMap<i64, Option<Decimal>> {
+    let ids = store.active_listing_ids(0, 1_000_000).await.unwrap();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(2_000) {
+        for (id, l) in store.listings_by_ids(chunk).await.unwrap() {
+            out.insert(id, l.valuation.adjusted_price_usd);
+        }
+    }
+    out
+}
+
+/// Values every active/pending listing (what `serve` would otherwise do at start).
+pub async fn value_everything(store: &Store) {
+    let valuer = Valuer::load(store).await.unwrap();
+    let ids = store.active_listing_ids(0, 1_000_000).await.unwrap();
+    for chunk in ids.chunks(1_000) {
+        store::revalue::revalue_with(
+            store,
+            &valuer,
+            chunk,
+            domain::model::ValuationCause::Manual,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+}
