@@ -342,7 +342,7 @@ async fn listing_ports(db: TestDb) {
     assert!(!all.to_string().contains(&format!(":{profile}}}")));
 }
 
-const BASIC: &str = "mutation($r: ID!, $i: BasicAdjustmentsInput!) { setBasicAdjustments(rulesetId: $r, input: $i) { name rules { name isActive version actions conditions } } }";
+const BASIC: &str = "mutation($r: ID!, $i: BasicAdjustmentsInput!) { setBasicAdjustments(rulesetId: $r, input: $i) { id name rules { id name isActive version actions conditions } } }";
 
 async fn basic_adjustments(db: TestDb) {
     let app = spawn(db, 3).await;
@@ -379,6 +379,24 @@ async fn basic_adjustments(db: TestDb) {
     let version = |name: &str| rules.iter().find(|x| x["name"] == name).unwrap()["version"].clone();
     assert_eq!(version("RAM per GB"), 2);
     assert_eq!(version("Condition: used"), 1);
+    // The managed group changes only through setBasicAdjustments.
+    let rule_id = rules[0]["id"].clone();
+    let e = app
+        .err(
+            r#"mutation($id: ID!) { updateRule(id: $id, input: {name: "by hand"}) { id } }"#,
+            json!({"id": rule_id}),
+            ed,
+        )
+        .await;
+    assert_eq!(e["code"], "FORBIDDEN");
+    let e = app
+        .err(
+            "mutation($id: ID!) { deleteRuleGroup(id: $id) { deletedId } }",
+            json!({"id": d["setBasicAdjustments"]["id"]}),
+            ed,
+        )
+        .await;
+    assert_eq!(e["code"], "FORBIDDEN");
     // Valuing a listing now applies the rules.
     let l = first_listing(&app).await;
     let d = app

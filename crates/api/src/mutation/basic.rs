@@ -135,6 +135,26 @@ fn managed(i: &BasicAdjustmentsInput) -> Result<Vec<Managed>, ApiError> {
     ])
 }
 
+/// Refuses a generic rule or group write to the managed group: its rules are a function of
+/// the basic rates, and an edit by hand would be silently undone by the next
+/// `setBasicAdjustments`.
+pub(super) async fn not_basic(s: &store::Store, group_id: i64) -> Result<(), ApiError> {
+    let managed = s.rule_group(group_id).await?.is_some_and(|g| {
+        g.data
+            .metadata
+            .get("basic_managed")
+            .and_then(Value::as_bool)
+            == Some(true)
+    });
+    if managed {
+        return Err(ApiError::new(
+            Code::Forbidden,
+            "this group is managed by setBasicAdjustments",
+        ));
+    }
+    Ok(())
+}
+
 /// Basic-mode mutations.
 #[derive(Debug, Default)]
 pub struct BasicMutation;

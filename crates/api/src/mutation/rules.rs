@@ -8,6 +8,7 @@ use domain::model::{self as m, ApiRole, ChangeMeta, CustomFieldType, ValuationCa
 use domain::valuation::{validate_rule, validate_ruleset_conditions};
 use store::Store;
 
+use super::basic::not_basic;
 use super::{Deleted, check_len, recalc};
 use crate::auth::require;
 use crate::error::{ApiError, ApiResultExt, Code};
@@ -291,6 +292,7 @@ impl RuleMutation {
         }
         let g = found.ok_or_else(|| ApiError::not_found("rule group", n))?;
         writable_ruleset(s, g.data.ruleset_id).await.api()?;
+        not_basic(s, n).await.api()?;
         let mut d = g.data;
         if let Some(x) = input.name {
             d.name = x.trim().to_owned();
@@ -319,6 +321,7 @@ impl RuleMutation {
     async fn delete_rule_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deleted> {
         require(ctx, ApiRole::Editor)?;
         let n = id_of("RuleGroup", &id, "id").api()?;
+        not_basic(store(ctx), n).await.api()?;
         store(ctx)
             .delete_rule_group(n, &meta(ctx, None))
             .await
@@ -343,6 +346,7 @@ impl RuleMutation {
             ApiError::invalid("input.groupId", "invalid_value", "groupId is required")
         })?;
         let gid = id_of("RuleGroup", gid, "input.groupId").api()?;
+        not_basic(s, gid).await.api()?;
         let name = input.name.clone().unwrap_or_default();
         check_len("input.name", &name, 1, 128).api()?;
         let actions =
@@ -397,6 +401,7 @@ impl RuleMutation {
             .api()?
             .ok_or_else(|| ApiError::not_found("rule", n))?
             .data;
+        not_basic(s, d.group_id).await.api()?;
         if let Some(x) = input.name {
             d.name = x.trim().to_owned();
         }
@@ -436,6 +441,9 @@ impl RuleMutation {
     async fn delete_rule(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deleted> {
         require(ctx, ApiRole::Editor)?;
         let n = id_of("Rule", &id, "id").api()?;
+        if let Some(r) = store(ctx).rule(n).await.api()? {
+            not_basic(store(ctx), r.data.group_id).await.api()?;
+        }
         store(ctx).delete_rule(n, &meta(ctx, None)).await.api()?;
         recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
             .await

@@ -108,4 +108,12 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// One rule group by id.
+    pub async fn rule_group(&self, id: i64) -> Result<Option<RuleGroup>> {
+        Ok(rule_group::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(super::rules::group_record))
+    }
 }

@@ -31,7 +31,7 @@ fn ruleset_record(m: ruleset::Model) -> Ruleset {
     }
 }
 
-fn group_record(m: rule_group::Model) -> RuleGroup {
+pub(crate) fn group_record(m: rule_group::Model) -> RuleGroup {
     Record {
         id: m.id,
         data: RuleGroupData {
