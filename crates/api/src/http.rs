@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(websocket))
         .route("/health", get(health))
+        .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(cfg.body_limit))
         .with_state(state);
     if let Some(g) = governor {

@@ -32,6 +32,7 @@ pub mod query;
 pub mod recalc;
 pub mod schema;
 pub mod types;
+pub mod web;
 
 pub use config::ApiConfig;
 pub use http::{AppState, router};

@@ -1,0 +1,322 @@
+// @ts-check
+// Rules: rulesets → groups → rules with active toggles, priority and order; editing a rule's
+// conditions and actions (the server's validation errors shown at the field), a preview of
+// the draft on live data (`previewRule`), and a progress bar fed by `recalculationProgress`.
+
+import { gql, getToken, GqlError } from './gql.js';
+import { h, money, signedMoney, num, errorText, announce } from './util.js';
+
+const RULESETS = `query Rulesets {
+  rulesets(first: 100) {
+    nodes {
+      id databaseId name description priority isActive version metadata
+      groups { id databaseId name category isActive displayOrder
+        rules { id databaseId name description isActive evaluationOrder conditions actions version } }
+    }
+  }
+}`;
+
+const UPDATE_RULE = `mutation UpdateRule($id: ID!, $input: RuleInput!) {
+  updateRule(id: $id, input: $input) { id name isActive evaluationOrder conditions actions version description }
+}`;
+
+const PREVIEW = `query Preview($actions: JSON!, $conditions: JSON) {
+  previewRule(actions: $actions, conditions: $conditions, sampleSize: 200) {
+    evaluated matched errors totalAdjustment averageAdjustment minAdjustment maxAdjustment
+    samples { adjustment listing { id title price adjustedPrice } }
+  }
+}`;
+
+const LATEST_JOB = `query LatestJob { jobs(first: 1) { nodes { id status total processed } } }`;
+
+const PROGRESS = `subscription Progress($jobId: UUID!) {
+  recalculationProgress(jobId: $jobId) { jobId status total processed changed failed error }
+}`;
+
+/**
+ * @param {HTMLElement} root
+ * @param {import('./gql.js').LiveClient} live
+ * @returns {() => void}
+ */
+export function mountRules(root, live) {
+  let disposed = false;
+  /** @type {Array<() => void>} */
+  const stops = [];
+  const status = h('div', { class: 'progress-area', id: 'recalc', 'aria-live': 'polite' });
+  const tree = h('div', { class: 'rules-tree', 'aria-busy': 'true' }, h('p', null, 'Loading…'));
+  const signedIn = !!getToken();
+  root.replaceChildren(
+    h(
+      'section',
+      { class: 'rules' },
+      h('h1', null, 'Valuation rules'),
+      signedIn ? null : h('p', { class: 'note' }, 'Viewer mode: sign in with an editor or admin token to change rules.'),
+      status,
+      tree,
+    ),
+  );
+
+  /** Shows the latest job's progress until it finishes. */
+  async function watchProgress() {
+    status.replaceChildren(h('p', null, 'Recalculating affected listings…'));
+    let job = null;
+    for (let i = 0; i < 10 && !disposed; i++) {
+      try {
+        const d = await gql(LATEST_JOB);
+        job = d.jobs.nodes[0];
+      } catch {
+        job = null;
+      }
+      if (job) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    if (!job || disposed) {
+      status.replaceChildren(h('p', null, 'Saved; the board updates as listings are revalued.'));
+      return;
+    }
+    const bar = /** @type {HTMLProgressElement} */ (h('progress', { max: 1, value: 0, id: 'recalc-progress' }));
+    const label = h('span', null, 'queued');
+    status.replaceChildren(h('label', { class: 'progress' }, 'Recalculation ', bar, ' ', label));
+    const show = (/** @type {any} */ p) => {
+      bar.max = Math.max(1, p.total);
+      bar.value = p.processed;
+      label.textContent = `${p.processed} / ${p.total} listings · ${p.changed} changed · ${String(p.status).toLowerCase()}${p.error ? ` · ${p.error}` : ''}`;
+      status.dataset.status = p.status;
+    };
+    show(job.total !== undefined ? { ...job, changed: 0 } : job);
+    const stop = live.subscribe(PROGRESS, { jobId: job.id }, {
+      next: (d) => show(d.recalculationProgress),
+      error: (e) => label.append(` (${errorText(e)})`),
+      complete: () => announce('Recalculation finished'),
+    });
+    stops.push(stop);
+  }
+
+  /**
+   * Saves a change to a rule; returns the server error when refused.
+   * @param {string} id @param {Record<string, any>} input
+   */
+  async function save(id, input) {
+    const d = await gql(UPDATE_RULE, { id, input });
+    watchProgress();
+    return d.updateRule;
+  }
+
+  /** @param {any} rule @param {HTMLElement} li */
+  function editor(rule, li) {
+    const name = /** @type {HTMLInputElement} */ (h('input', { name: 'name', value: rule.name, required: true, maxlength: 128 }));
+    const order = /** @type {HTMLInputElement} */ (h('input', { name: 'evaluationOrder', type: 'number', value: rule.evaluationOrder }));
+    const cond = /** @type {HTMLTextAreaElement} */ (h('textarea', { name: 'conditions', rows: 8, spellcheck: 'false' }));
+    cond.value = rule.conditions === null ? '' : JSON.stringify(rule.conditions, null, 2);
+    const acts = /** @type {HTMLTextAreaElement} */ (h('textarea', { name: 'actions', rows: 8, spellcheck: 'false' }));
+    acts.value = JSON.stringify(rule.actions, null, 2);
+    /** @type {Record<string, HTMLElement>} */
+    const errs = {};
+    const field = (/** @type {string} */ key, /** @type {string} */ label, /** @type {HTMLElement} */ control, /** @type {string} */ hint) => {
+      errs[key] = h('p', { class: 'field-error', id: `err-${rule.databaseId}-${key}`, role: 'alert', hidden: true });
+      control.setAttribute('aria-describedby', `err-${rule.databaseId}-${key}`);
+      return h('div', { class: `field field-${key}` }, h('label', null, label, control), hint ? h('small', null, hint) : null, errs[key]);
+    };
+    const formError = h('p', { class: 'error', role: 'alert', hidden: true });
+    const previewBox = h('div', { class: 'preview', 'aria-live': 'polite' });
+    const clearErrors = () => {
+      for (const e of Object.values(errs)) {
+        e.hidden = true;
+        e.textContent = '';
+      }
+      formError.hidden = true;
+    };
+    /** @param {unknown} e */
+    const showError = (e) => {
+      const gqlErr = e instanceof GqlError ? e : null;
+      const first = gqlErr && gqlErr.errors[0];
+      const path = first && first.extensions && typeof first.extensions.field === 'string' ? first.extensions.field : '';
+      const key = Object.keys(errs).find((k) => path === k || path.startsWith(`${k}.`) || path.startsWith(`${k}[`));
+      const code = gqlErr ? gqlErr.code : '';
+      const msg =
+        code === 'UNAUTHENTICATED' ? `${errorText(e)} — sign in with an editor token to save.` : code === 'FORBIDDEN' ? `${errorText(e)} — this token may not change rules.` : errorText(e);
+      if (key) {
+        errs[key].hidden = false;
+        errs[key].textContent = `${path}: ${msg}`;
+      } else {
+        formError.hidden = false;
+        formError.textContent = msg;
+      }
+    };
+    /** @returns {Record<string, any>|null} */
+    const draft = () => {
+      clearErrors();
+      /** @type {Record<string, any>} */
+      const input = { name: name.value.trim(), evaluationOrder: Number(order.value) };
+      try {
+        input.conditions = cond.value.trim() ? JSON.parse(cond.value) : null;
+      } catch (e) {
+        errs.conditions.hidden = false;
+        errs.conditions.textContent = `Not valid JSON: ${errorText(e)}`;
+        return null;
+      }
+      try {
+        input.actions = JSON.parse(acts.value);
+      } catch (e) {
+        errs.actions.hidden = false;
+        errs.actions.textContent = `Not valid JSON: ${errorText(e)}`;
+        return null;
+      }
+      return input;
+    };
+    const saveBtn = h('button', { type: 'submit', class: 'primary' }, 'Save');
+    const form = h(
+      'form',
+      {
+        class: 'rule-editor',
+        'aria-label': `Edit ${rule.name}`,
+        onsubmit: async (/** @type {Event} */ ev) => {
+          ev.preventDefault();
+          const input = draft();
+          if (!input) return;
+          /** @type {HTMLButtonElement} */ (saveBtn).disabled = true;
+          try {
+            const r = await save(rule.id, input);
+            Object.assign(rule, r);
+            li.replaceWith(ruleItem(rule));
+            announce(`Saved ${r.name} (version ${r.version})`);
+          } catch (e) {
+            showError(e);
+          } finally {
+            /** @type {HTMLButtonElement} */ (saveBtn).disabled = false;
+          }
+        },
+      },
+      field('name', 'Name', name, ''),
+      field('evaluationOrder', 'Evaluation order', order, 'ascending within the group'),
+      field('conditions', 'Conditions (JSON, empty = always)', cond, '{"logic": "and", "conditions": [{"field": "ram_gb", "operator": "gte", "value": 16}]}'),
+      field('actions', 'Actions (JSON list)', acts, '[{"type": "fixed_value", "value": -10}]'),
+      formError,
+      h(
+        'div',
+        { class: 'buttons' },
+        saveBtn,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: async () => {
+              const input = draft();
+              if (!input) return;
+              previewBox.replaceChildren(h('p', null, 'Previewing…'));
+              try {
+                const d = await gql(PREVIEW, { actions: input.actions, conditions: input.conditions });
+                previewBox.replaceChildren(previewView(d.previewRule));
+              } catch (e) {
+                previewBox.replaceChildren();
+                showError(e);
+              }
+            },
+          },
+          'Preview on live data',
+        ),
+        h('button', { type: 'button', class: 'secondary', onclick: () => li.replaceWith(ruleItem(rule)) }, 'Cancel'),
+      ),
+      previewBox,
+    );
+    return form;
+  }
+
+  /** @param {any} rule @returns {HTMLElement} */
+  function ruleItem(rule) {
+    const li = h('li', { class: `rule${rule.isActive ? '' : ' inactive'}`, 'data-rule-id': rule.id });
+    const toggle = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', checked: rule.isActive, 'aria-label': `${rule.name} active` }));
+    const err = h('span', { class: 'field-error', role: 'alert' });
+    toggle.addEventListener('change', async () => {
+      err.textContent = '';
+      const want = toggle.checked;
+      try {
+        const r = await save(rule.id, { isActive: want });
+        Object.assign(rule, r);
+        li.classList.toggle('inactive', !r.isActive);
+      } catch (e) {
+        toggle.checked = !want;
+        err.textContent = e instanceof GqlError && e.code === 'UNAUTHENTICATED' ? 'sign in to change rules' : errorText(e);
+      }
+    });
+    const summary = h(
+      'div',
+      { class: 'rule-head' },
+      h('label', { class: 'toggle' }, toggle, h('span', { class: 'sr-only' }, 'active')),
+      h('span', { class: 'order', title: 'Evaluation order' }, `#${rule.evaluationOrder}`),
+      h('strong', null, rule.name),
+      h('code', { class: 'actions-summary' }, rule.actions.map((/** @type {any} */ a) => `${a.type}${a.value !== undefined ? ` ${a.value}` : ''}${a.formula ? ` ${a.formula}` : ''}`).join(', ')),
+      h('small', null, `v${rule.version}`),
+      h('button', { type: 'button', class: 'secondary edit', onclick: () => li.replaceChildren(summary, editor(rule, li)) }, 'Edit'),
+      err,
+    );
+    li.append(summary);
+    return li;
+  }
+
+  async function load() {
+    let d;
+    try {
+      d = await gql(RULESETS);
+    } catch (e) {
+      tree.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(e)));
+      return;
+    }
+    if (disposed) return;
+    tree.setAttribute('aria-busy', 'false');
+    const sets = d.rulesets.nodes;
+    if (!sets.length) {
+      tree.replaceChildren(h('p', { class: 'empty' }, 'No rulesets yet.'));
+      return;
+    }
+    tree.replaceChildren(
+      ...sets.map((/** @type {any} */ rs) =>
+        h(
+          'section',
+          { class: `ruleset${rs.isActive ? '' : ' inactive'}`, 'data-ruleset': rs.name },
+          h('h2', null, rs.name, ' ', h('small', null, `priority ${rs.priority} · v${rs.version}${rs.isActive ? '' : ' · inactive'}`)),
+          rs.description ? h('p', null, rs.description) : null,
+          ...rs.groups.map((/** @type {any} */ g) =>
+            h(
+              'section',
+              { class: `group${g.isActive ? '' : ' inactive'}` },
+              h('h3', null, g.name, ' ', h('small', null, `${g.category} · order ${g.displayOrder}`)),
+              h('ul', { class: 'rule-list' }, g.rules.map(ruleItem)),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  load();
+  return () => {
+    disposed = true;
+    for (const s of stops) s();
+  };
+}
+
+/** @param {any} p the RulePreview */
+function previewView(p) {
+  return h(
+    'div',
+    { class: 'preview-result', id: 'preview-result' },
+    h('p', null, `Matched ${p.matched} of ${p.evaluated} listings${p.errors ? `, ${p.errors} errors` : ''}; total ${signedMoney(p.totalAdjustment)}, average ${signedMoney(p.averageAdjustment)} (${signedMoney(p.minAdjustment)} … ${signedMoney(p.maxAdjustment)}).`),
+    p.samples.length
+      ? h(
+          'table',
+          null,
+          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Listing'), h('th', { scope: 'col', class: 'num' }, 'Adjusted now'), h('th', { scope: 'col', class: 'num' }, 'This rule'))),
+          h(
+            'tbody',
+            null,
+            p.samples.map((/** @type {any} */ s) =>
+              h('tr', null, h('td', null, h('a', { href: `#/listing/${encodeURIComponent(s.listing.id)}` }, s.listing.title)), h('td', { class: 'num' }, money(s.listing.adjustedPrice)), h('td', { class: 'num' }, signedMoney(s.adjustment))),
+            ),
+          ),
+        )
+      : null,
+    h('small', null, `sampled with ${num(p.evaluated, 0)} listings`),
+  );
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The board's checks: type-check the JavaScript (tsc --checkJs), then end-to-end tests in
+# headless Chromium against the real `dealbrain serve` (see tests/). Installs what is missing:
+# Debian's chromium (as root, apt) and the npm dev dependencies (npm ci, from the lockfile).
+# Uses $DEALBRAIN_BIN, else $CARGO_TARGET_DIR/debug/dealbrain (builds it when absent).
+# Screenshots: $SCREENSHOT_DIR (default web/screenshots, git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(cd .. && pwd)
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "FATAL: node and npm are needed for the browser tests" >&2
+  exit 1
+fi
+chromium_bin=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [ ! -x "$chromium_bin" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  if [ ! -x "$chromium_bin" ]; then
+    echo "FATAL: $chromium_bin is missing (apt-get install chromium)" >&2
+    exit 1
+  fi
+fi
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/typescript ] \
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+echo "--- web: tsc --checkJs"
+npx tsc -p jsconfig.json
+
+if [ -z "${DEALBRAIN_BIN:-}" ]; then
+  target=${CARGO_TARGET_DIR:-$root/target}
+  case "$target" in /*) ;; *) target="$root/$target" ;; esac
+  if [ ! -x "$target/debug/dealbrain" ]; then
+    (cd "$root" && cargo build -p app --locked)
+  fi
+  export DEALBRAIN_BIN="$target/debug/dealbrain"
+fi
+echo "--- web: browser tests ($DEALBRAIN_BIN, $("$chromium_bin" --version 2>/dev/null || echo chromium))"
+node --test --test-reporter=spec --test-concurrency=1 tests/
