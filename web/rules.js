@@ -27,7 +27,11 @@ const PREVIEW = `query Preview($actions: JSON!, $conditions: JSON) {
   }
 }`;
 
-const LATEST_JOB = `query LatestJob { jobs(first: 1) { nodes { id status total processed } } }`;
+const LATEST_JOB = `query LatestJob { jobs(first: 5) { nodes { id status coalescedInto createdAt total processed changed } } }`;
+
+const UPDATE_GROUP = `mutation UpdateGroup($id: ID!, $input: RuleGroupInput!) { updateRuleGroup(id: $id, input: $input) { id isActive displayOrder } }`;
+
+const UPDATE_RULESET = `mutation UpdateRuleset($id: ID!, $input: RulesetInput!) { updateRuleset(id: $id, input: $input) { id isActive priority } }`;
 
 const PROGRESS = `subscription Progress($jobId: UUID!) {
   recalculationProgress(jobId: $jobId) { jobId status total processed changed failed error }
@@ -58,12 +62,15 @@ export function mountRules(root, live) {
 
   /** Shows the latest job's progress until it finishes. */
   async function watchProgress() {
+    const since = Date.now() - 5000;
     status.replaceChildren(h('p', null, 'Recalculating affected listings…'));
+    /** @type {any} */
     let job = null;
     for (let i = 0; i < 10 && !disposed; i++) {
       try {
         const d = await gql(LATEST_JOB);
-        job = d.jobs.nodes[0];
+        job = d.jobs.nodes.find((/** @type {any} */ j) => new Date(j.createdAt).getTime() >= since) || null;
+        if (job && job.coalescedInto) job = { ...job, id: job.coalescedInto, status: 'QUEUED' };
       } catch {
         job = null;
       }
@@ -83,7 +90,7 @@ export function mountRules(root, live) {
       label.textContent = `${p.processed} / ${p.total} listings · ${p.changed} changed · ${String(p.status).toLowerCase()}${p.error ? ` · ${p.error}` : ''}`;
       status.dataset.status = p.status;
     };
-    show(job.total !== undefined ? { ...job, changed: 0 } : job);
+    show(job);
     const stop = live.subscribe(PROGRESS, { jobId: job.id }, {
       next: (d) => show(d.recalculationProgress),
       error: (e) => label.append(` (${errorText(e)})`),
@@ -100,6 +107,51 @@ export function mountRules(root, live) {
     const d = await gql(UPDATE_RULE, { id, input });
     watchProgress();
     return d.updateRule;
+  }
+
+  /**
+   * An "active" checkbox that saves through `mutation` and reports refusals beside it.
+   * @param {any} item @param {string} label @param {string} mutation @param {string} key the mutation's field
+   * @param {HTMLElement} container toggles its `inactive` class
+   */
+  function activeToggle(item, label, mutation, key, container) {
+    const box = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', checked: item.isActive, 'aria-label': `${label} active` }));
+    const err = h('span', { class: 'field-error', role: 'alert' });
+    box.addEventListener('change', async () => {
+      err.textContent = '';
+      const want = box.checked;
+      try {
+        const d = await gql(mutation, { id: item.id, input: { isActive: want } });
+        item.isActive = d[key].isActive;
+        container.classList.toggle('inactive', !item.isActive);
+        watchProgress();
+      } catch (e) {
+        box.checked = !want;
+        err.textContent = e instanceof GqlError && e.code === 'UNAUTHENTICATED' ? 'sign in to change rules' : errorText(e);
+      }
+    });
+    return h('label', { class: 'toggle' }, box, h('span', { class: 'sr-only' }, 'active'), err);
+  }
+
+  /**
+   * A number input saved on change (ruleset priority, group display order).
+   * @param {any} item @param {string} field @param {string} label @param {string} mutation @param {string} key
+   */
+  function numberField(item, field, label, mutation, key) {
+    const input = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, value: item[field], class: 'small-number', 'aria-label': `${label}` }));
+    const err = h('span', { class: 'field-error', role: 'alert' });
+    input.addEventListener('change', async () => {
+      err.textContent = '';
+      try {
+        const d = await gql(mutation, { id: item.id, input: { [field]: Number(input.value) } });
+        item[field] = d[key][field];
+        watchProgress();
+      } catch (e) {
+        input.value = item[field];
+        err.textContent = e instanceof GqlError && e.code === 'UNAUTHENTICATED' ? 'sign in to change rules' : errorText(e);
+      }
+    });
+    return h('label', { class: 'inline-field' }, label, ' ', input, err);
   }
 
   /** @param {any} rule @param {HTMLElement} li */
@@ -271,22 +323,28 @@ export function mountRules(root, live) {
       return;
     }
     tree.replaceChildren(
-      ...sets.map((/** @type {any} */ rs) =>
-        h(
-          'section',
-          { class: `ruleset${rs.isActive ? '' : ' inactive'}`, 'data-ruleset': rs.name },
-          h('h2', null, rs.name, ' ', h('small', null, `priority ${rs.priority} · v${rs.version}${rs.isActive ? '' : ' · inactive'}`)),
-          rs.description ? h('p', null, rs.description) : null,
-          ...rs.groups.map((/** @type {any} */ g) =>
-            h(
-              'section',
-              { class: `group${g.isActive ? '' : ' inactive'}` },
-              h('h3', null, g.name, ' ', h('small', null, `${g.category} · order ${g.displayOrder}`)),
-              h('ul', { class: 'rule-list' }, g.rules.map(ruleItem)),
-            ),
+      ...sets.map((/** @type {any} */ rs) => {
+        const sec = h('section', { class: `ruleset${rs.isActive ? '' : ' inactive'}`, 'data-ruleset': rs.name });
+        sec.append(
+          h(
+            'div',
+            { class: 'set-head' },
+            activeToggle(rs, rs.name, UPDATE_RULESET, 'updateRuleset', sec),
+            h('h2', null, rs.name, ' ', h('small', null, `v${rs.version}`)),
+            numberField(rs, 'priority', 'Priority', UPDATE_RULESET, 'updateRuleset'),
           ),
-        ),
-      ),
+          rs.description ? h('p', null, rs.description) : '',
+          ...rs.groups.map((/** @type {any} */ g) => {
+            const gs = h('section', { class: `group${g.isActive ? '' : ' inactive'}` });
+            gs.append(
+              h('div', { class: 'set-head' }, activeToggle(g, g.name, UPDATE_GROUP, 'updateRuleGroup', gs), h('h3', null, g.name, ' ', h('small', null, g.category)), numberField(g, 'displayOrder', 'Order', UPDATE_GROUP, 'updateRuleGroup')),
+              h('ul', { class: 'rule-list' }, g.rules.map(ruleItem)),
+            );
+            return gs;
+          }),
+        );
+        return sec;
+      }),
     );
   }
 

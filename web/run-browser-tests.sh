@@ -4,9 +4,13 @@
 # Debian's chromium (as root, apt) and the npm dev dependencies (npm ci, from the lockfile).
 # Uses $DEALBRAIN_BIN, else $CARGO_TARGET_DIR/debug/dealbrain (builds it when absent).
 # Screenshots: $SCREENSHOT_DIR (default web/screenshots, git-ignored).
+# `--docs` writes the screenshots to docs/screenshots/ instead (the committed images).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
+if [ "${1:-}" = "--docs" ]; then
+  export SCREENSHOT_DIR="$root/docs/screenshots"
+fi
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "FATAL: node and npm are needed for the browser tests" >&2

@@ -16,7 +16,10 @@ const shots = resolve(process.env.SCREENSHOT_DIR || join(webDir, 'screenshots'))
 mkdirSync(shots, { recursive: true });
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+// A page fulfilled by the test (WEB_FROM_DISK) is not "local" to Chromium, which would then
+// block its WebSocket to 127.0.0.1.
+const DEV_ARGS = process.env.WEB_FROM_DISK === '1' ? ['--disable-features=LocalNetworkAccessChecks'] : [];
+const ARGS = [...DEV_ARGS, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 /** @type {Server} */ let server;
 /** @type {import('playwright-core').Browser} */ let browser;
@@ -51,6 +54,24 @@ const rows = () => page.locator('#board-rows tr');
 const colValues = async (col) => page.locator(`#board-rows td[data-col="${col}"]`).allTextContents();
 const money = (s) => Number(s.replace(/[^0-9.\-−]/g, '').replace('−', '-'));
 const connState = () => page.locator('#conn').getAttribute('data-state');
+
+/** Sets the value of the seeded rule `RAM per GB` ($ per GB of RAM, for RAM ≥ 16 GB). */
+async function setRamRule(value) {
+  const d = await server.gql('{ rulesets { nodes { groups { rules { id name } } } } }');
+  const rule = d.rulesets.nodes.flatMap((rs) => rs.groups.flatMap((g) => g.rules)).find((r) => r.name === 'RAM per GB');
+  assert.ok(rule, 'seeded rule RAM per GB');
+  await server.gql('mutation($id: ID!, $input: RuleInput!) { updateRule(id: $id, input: $input) { version } }', { id: rule.id, input: { actions: [{ type: 'per_unit', metric: 'per_gb', value }] } }, server.adminToken());
+}
+
+/** Waits until no recalculation job is queued or running. */
+async function waitIdle() {
+  for (let i = 0; i < 200; i++) {
+    const d = await server.gql('{ jobs(first: 10) { nodes { status } } }');
+    if (!d.jobs.nodes.some((j) => j.status === 'QUEUED' || j.status === 'RUNNING')) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error('recalculation never finished');
+}
 
 async function waitForState(state, timeout = 30_000) {
   await page.locator(`#conn[data-state="${state}"]`).waitFor({ timeout });
@@ -221,9 +242,33 @@ describe('deal board in Chromium', () => {
     // a valid save shows recalculation progress
     await li2.locator('textarea[name="actions"]').fill('[{"type": "per_unit", "metric": "per_gb", "value": -3}]');
     await li2.locator('form.rule-editor button[type="submit"]').click();
-    await page.locator('#recalc').filter({ hasText: /Recalculat|Saved/ }).waitFor();
+    await page.locator('#recalc[data-status="SUCCEEDED"]').waitFor({ timeout: 30_000 });
+    const [done, total] = (await page.locator('#recalc').textContent()).match(/(\d+) \/ (\d+) listings/).slice(1).map(Number);
+    assert.ok(total > 0 && done === total, `progress ${done}/${total}`);
+    assert.equal(await page.locator('#recalc-progress').getAttribute('max'), String(total));
+    await li2.locator('.rule-head').waitFor();
     await page.screenshot({ path: join(shots, 'rules-saved.png') });
     await page.click('#signout-btn');
+  });
+
+  it('lists deal alerts when a rule change makes new deals', async () => {
+    await page.goto(`${server.base}/#/alerts`);
+    await page.selectOption('#min-class', 'GREAT_DEAL');
+    await page.waitForTimeout(300); // the subscription starts
+    // RAM priced up first (fewer great deals), then far down: listings newly become great deals
+    await setRamRule(5);
+    await waitIdle();
+    await setRamRule(-20);
+    await page.locator('#alert-list li.alert').first().waitFor({ timeout: 30_000 });
+    assert.match(await page.locator('#alert-list li.alert').first().textContent(), /Great deal/);
+  });
+
+  it('keeps viewers from toggling rulesets', async () => {
+    await page.goto(`${server.base}/#/rules`);
+    const set = page.locator('section.ruleset').first();
+    await set.locator('.set-head input[type="checkbox"]').first().click();
+    await set.locator('.set-head .field-error', { hasText: /sign in/ }).first().waitFor();
+    assert.equal(await set.locator('.set-head input[type="checkbox"]').first().isChecked(), true);
   });
 
   it('shows reconnecting when the server restarts and live again after', async () => {
