@@ -57,6 +57,9 @@ const connState = () => page.locator('#conn').getAttribute('data-state');
 
 /** Sets the value of the seeded rule `RAM per GB` ($ per GB of RAM, for RAM ≥ 16 GB). */
 async function setRamRule(value) {
+  // one change at a time: on SQLite a write racing the worker's batch can fail with
+  // "database is locked" (SQLITE_BUSY_SNAPSHOT), reported to the store's owner
+  await waitIdle();
   const d = await server.gql('{ rulesets { nodes { groups { rules { id name } } } } }');
   const rule = d.rulesets.nodes.flatMap((rs) => rs.groups.flatMap((g) => g.rules)).find((r) => r.name === 'RAM per GB');
   assert.ok(rule, 'seeded rule RAM per GB');
@@ -166,12 +169,7 @@ describe('deal board in Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('#board-rows tr').length === 25);
     await page.evaluate(() => window.scrollTo(0, 300));
     const before = await colValues('adjustedPrice');
-    const token = server.adminToken();
-    const d = await server.gql('{ rulesets { nodes { groups { rules { id name actions } } } } }');
-    const rule = d.rulesets.nodes.flatMap((rs) => rs.groups.flatMap((g) => g.rules)).find((r) => r.name === 'RAM per GB');
-    assert.ok(rule, 'seeded rule RAM per GB');
-    const actions = rule.actions.map((a) => ({ ...a, value: -9 }));
-    await server.gql('mutation($id: ID!, $input: RuleInput!) { updateRule(id: $id, input: $input) { version } }', { id: rule.id, input: { actions } }, token);
+    await setRamRule(-9);
     await page.locator('#board-rows tr.flash').first().waitFor({ timeout: 30_000 });
     const after = await colValues('adjustedPrice');
     assert.notDeepEqual(after, before, 'adjusted prices changed without reload');
@@ -190,9 +188,7 @@ describe('deal board in Chromium', () => {
     const first = page.locator('#board-rows tr').first();
     const id = await first.getAttribute('data-id');
     const before = await first.locator('td[data-col="adjustedPrice"]').textContent();
-    const d = await server.gql('{ rulesets { nodes { groups { rules { id name actions } } } } }');
-    const rule = d.rulesets.nodes.flatMap((rs) => rs.groups.flatMap((g) => g.rules)).find((r) => r.name === 'RAM per GB');
-    await server.gql('mutation($id: ID!, $input: RuleInput!) { updateRule(id: $id, input: $input) { version } }', { id: rule.id, input: { actions: rule.actions.map((a) => ({ ...a, value: -1 })) } }, server.adminToken());
+    await setRamRule(-1);
     await page.locator(`#board-rows tr.flash[data-id="${id}"]`).waitFor({ timeout: 30_000 });
     assert.notEqual(await page.locator(`#board-rows tr[data-id="${id}"] td[data-col="adjustedPrice"]`).textContent(), before);
     assert.match(page.url(), /sort=ADJUSTED_PRICE/);
@@ -240,6 +236,7 @@ describe('deal board in Chromium', () => {
     await li2.locator('.field-actions .field-error:not([hidden])').waitFor();
     assert.match(await li2.locator('.field-actions .field-error').textContent(), /actions\[0\]\.value/);
     // a valid save shows recalculation progress
+    await waitIdle();
     await li2.locator('textarea[name="actions"]').fill('[{"type": "per_unit", "metric": "per_gb", "value": -3}]');
     await li2.locator('form.rule-editor button[type="submit"]').click();
     await page.locator('#recalc[data-status="SUCCEEDED"]').waitFor({ timeout: 30_000 });
@@ -257,7 +254,6 @@ describe('deal board in Chromium', () => {
     await page.waitForTimeout(300); // the subscription starts
     // RAM priced up first (fewer great deals), then far down: listings newly become great deals
     await setRamRule(5);
-    await waitIdle();
     await setRamRule(-20);
     await page.locator('#alert-list li.alert').first().waitFor({ timeout: 30_000 });
     assert.match(await page.locator('#alert-list li.alert').first().textContent(), /Great deal/);
@@ -269,6 +265,43 @@ describe('deal board in Chromium', () => {
     await set.locator('.set-head input[type="checkbox"]').first().click();
     await set.locator('.set-head .field-error', { hasText: /sign in/ }).first().waitFor();
     assert.equal(await set.locator('.set-head input[type="checkbox"]').first().isChecked(), true);
+  });
+
+  it('refreshes an open listing when it is revalued', async () => {
+    const d = await server.gql('{ listings(first: 1, filter: {minRamGb: 16}) { nodes { id adjustedPrice } } }');
+    const l = d.listings.nodes[0];
+    await page.goto(`${server.base}/#/listing/${encodeURIComponent(l.id)}`);
+    await page.locator('#breakdown').waitFor();
+    const before = await page.locator('#detail-adjusted').textContent();
+    await setRamRule(-4);
+    await page.locator('#headline.flash').waitFor({ timeout: 30_000 });
+    assert.notEqual(await page.locator('#detail-adjusted').textContent(), before);
+    assert.match(await page.locator('#breakdown tr[data-rule="RAM per GB"]').textContent(), /per_gb \(-4\)/);
+  });
+
+  it('edits a CPU mark in the catalogue and the open board moves', async () => {
+    await waitIdle();
+    await page.goto(`${server.base}/#/`);
+    await waitForState('live');
+    await rows().first().waitFor();
+    const cpu = await page.locator('#board-rows tr').first().locator('td[data-col="cpu"]').textContent();
+    const ids = await page.locator('#board-rows tr').evaluateAll((trs, name) => trs.filter((tr) => tr.querySelector('td[data-col="cpu"]')?.textContent === name).map((tr) => tr.getAttribute('data-id')), cpu);
+    const editor = await newPage(context);
+    await editor.goto(`${server.base}/`);
+    await editor.evaluate((t) => localStorage.setItem('dealbrain.token', t), server.adminToken());
+    await editor.goto(`${server.base}/#/catalogue`);
+    await editor.fill('#cat-search', cpu);
+    const mark = editor.locator('#cpus tbody tr', { has: editor.locator('th', { hasText: new RegExp(`^${cpu}$`) }) }).locator('input[data-field="cpuMarkMulti"]');
+    const old = Number(await mark.inputValue());
+    await mark.fill(String(Math.round(old / 2)));
+    await mark.press('Enter');
+    await editor.locator('input.saved').waitFor();
+    await editor.close();
+    // its listings lose score: they flash, or drop out of the top 25
+    await page.waitForFunction((ids) => ids.some((id) => {
+      const tr = document.querySelector(`#board-rows tr[data-id="${id}"]`);
+      return !tr || tr.classList.contains('flash');
+    }), ids, { timeout: 30_000 });
   });
 
   it('shows reconnecting when the server restarts and live again after', async () => {
