@@ -2,7 +2,7 @@
 # The board's checks: type-check the JavaScript (tsc --checkJs), then end-to-end tests in
 # headless Chromium against the real `dealbrain serve` (see tests/). Installs what is missing:
 # Debian's chromium (as root, apt) and the npm dev dependencies (npm ci, from the lockfile).
-# Uses $DEALBRAIN_BIN, else $CARGO_TARGET_DIR/debug/dealbrain (builds it when absent).
+# Uses $DEALBRAIN_BIN, else $CARGO_TARGET_DIR/debug/dealbrain (built when absent or older than web/).
 # Screenshots: $SCREENSHOT_DIR (default web/screenshots, git-ignored).
 # `--docs` writes the screenshots to docs/screenshots/ instead (the committed images).
 set -euo pipefail
@@ -39,7 +39,9 @@ npx tsc -p jsconfig.json
 if [ -z "${DEALBRAIN_BIN:-}" ]; then
   target=${CARGO_TARGET_DIR:-$root/target}
   case "$target" in /*) ;; *) target="$root/$target" ;; esac
-  if [ ! -x "$target/debug/dealbrain" ]; then
+  # build when absent, or when a served file is newer than the binary that embeds it
+  if [ ! -x "$target/debug/dealbrain" ] \
+    || [ -n "$(find . -maxdepth 1 -type f -newer "$target/debug/dealbrain" \( -name '*.js' -o -name '*.html' -o -name '*.css' -o -name '*.svg' \) -print -quit)" ]; then
     (cd "$root" && cargo build -p app --locked)
   fi
   export DEALBRAIN_BIN="$target/debug/dealbrain"
