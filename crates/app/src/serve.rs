@@ -1,6 +1,7 @@
 //! `dealbrain serve`: the API on `API_HOST:API_PORT`. Applies migrations and seeds an empty
-//! database unless told not to, creates the first admin token on an empty token table, then
-//! values every listing in the background so the board has numbers.
+//! database unless told not to (queuing one recalculation job that values the sample), creates
+//! the first admin token on an empty token table, and stops on SIGTERM or Ctrl-C, closing
+//! WebSockets with 1001.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -86,7 +87,8 @@ async fn serve(args: &ServeArgs, settings: &Settings) -> anyhow::Result<ExitCode
     if !args.no_migrate {
         store.migrate_up().await.context("applying migrations")?;
     }
-    if !args.no_seed && store.count_listings().await? == 0 {
+    let seeded = !args.no_seed && store.count_listings().await? == 0;
+    if seeded {
         let r = store::seed::seed(&store, store::seed::DEFAULT_LISTINGS)
             .await
             .context("seeding")?;
@@ -97,8 +99,18 @@ async fn serve(args: &ServeArgs, settings: &Settings) -> anyhow::Result<ExitCode
         );
     }
     first_admin_token(&store, &settings.admin_token_file).await?;
-    tokio::spawn(value_all(store.clone()));
     let jobs = crate::worker::start_for_serve(&store, settings).await?;
+    if seeded {
+        // The sample listings have no valuations yet. One recalculation job values them, in
+        // the worker and once, however many API replicas start on the same empty database.
+        if let Err(e) = jobs
+            .recalc
+            .request(api::RecalcScope::All, ValuationCause::Manual)
+            .await
+        {
+            tracing::warn!(error = %e, "could not queue valuing the sample listings");
+        }
+    }
     let deps = Deps {
         store: store.clone(),
         hub: api::EventHub::start(jobs.bus.clone(), config.event_buffer),
@@ -133,7 +145,7 @@ async fn serve(args: &ServeArgs, settings: &Settings) -> anyhow::Result<ExitCode
             .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
-        let _ = tokio::signal::ctrl_c().await;
+        crate::worker::shutdown_signal().await;
         // WebSockets never finish on their own: close them (1001) so shutdown can complete.
         hub.shut_down();
     })
@@ -181,39 +193,4 @@ fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
     std::fs::write(path, format!("{secret}\n"))
-}
-
-/// Values every active/pending listing once, in batches (unchanged ones are not rewritten).
-async fn value_all(store: Store) {
-    let result: anyhow::Result<usize> = async {
-        let valuer = store::revalue::Valuer::load(&store).await?;
-        let mut after = 0;
-        let mut n = 0;
-        loop {
-            let ids = store.active_listing_ids(after, 500).await?;
-            let Some(last) = ids.last().copied() else {
-                break;
-            };
-            let started = std::time::Instant::now();
-            let valued =
-                store::revalue::revalue_with(&store, &valuer, &ids, ValuationCause::Manual, None)
-                    .await;
-            let count = ids.len() as u64;
-            let (ok, failed) = if valued.is_ok() {
-                (count, 0)
-            } else {
-                (0, count)
-            };
-            telemetry::metrics().valuations(ok, failed, started.elapsed());
-            valued?;
-            n += ids.len();
-            after = last;
-        }
-        Ok(n)
-    }
-    .await;
-    match result {
-        Ok(n) => tracing::info!(listings = n, "valued every listing"),
-        Err(e) => tracing::error!(error = %e, "valuing listings failed"),
-    }
 }

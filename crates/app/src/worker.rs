@@ -216,7 +216,7 @@ async fn work(settings: &Settings) -> anyhow::Result<ExitCode> {
 }
 
 /// SIGTERM (containers, systemd) or Ctrl-C.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use common::Proc;
 use common::live::*;
 use domain::model::JobStatus;
+use futures_util::StreamExt;
 use sea_orm::ConnectionTrait;
 use store::Store;
 use store::revalue::Valuer;
@@ -137,6 +138,33 @@ async fn embedded_rule_change_reaches_a_subscriber() {
     assert_eq!(got.keys().copied().collect::<HashSet<_>>(), changed);
     assert_eq!(got.len() as i32, job.changed);
     assert_all_correct(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_websockets_with_going_away_and_exits() {
+    let db = TestDb::sqlite().await;
+    let mut api = Proc::serve(&[("DATABASE_URL", db.url.as_str()), ("LOG_LEVEL", "warn")]);
+    let token = api.admin_token();
+    let mut ws = subscribe_all(&api.base, &token).await;
+    let reader = tokio::spawn(async move {
+        loop {
+            match ws.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(Some(f)))) => {
+                    return Some(u16::from(f.code));
+                }
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    });
+    let status = tokio::task::spawn_blocking(move || api.terminate(Duration::from_secs(15)))
+        .await
+        .unwrap();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "serve did not exit cleanly: {status:?}"
+    );
+    assert_eq!(reader.await.unwrap(), Some(1001));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

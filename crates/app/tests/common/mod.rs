@@ -103,6 +103,23 @@ impl Proc {
         Proc::start(&["worker"], env, "worker metrics on")
     }
 
+    /// Sends SIGTERM and waits up to `limit` for the exit; the status, if it exited.
+    pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM failed");
+        let end = Instant::now() + limit;
+        while Instant::now() < end {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// The process id (for RSS readings).
     pub fn pid(&self) -> u32 {
         self.child.id()
