@@ -339,14 +339,20 @@ export function mountBoard(root, live, params) {
     cursor = { first: PAGE };
     afterStack = [];
     limit = PAGE;
+    shown = 0;
+    countSeq += 1;
+    summary.textContent = 'Loading…';
     if (st.sort === 'RANK') startRank();
     else loadPage();
   }
 
   let total = 0;
+  let countSeq = 0;
   async function refreshCount() {
+    const seq = countSeq;
     try {
       const d = await gql(COUNT, { filter: filterInput(st.f) });
+      if (seq !== countSeq || disposed) return;
       total = d.listings.totalCount;
       updateSummary();
     } catch {
@@ -411,6 +417,7 @@ export function mountBoard(root, live, params) {
     if (seq !== pageSeq || disposed) return;
     clearError();
     const conn = d.listings;
+    countSeq += 1;
     total = conn.totalCount;
     const flashChanges = rowsById.size > 0;
     pageStart = afterStack.length * PAGE;

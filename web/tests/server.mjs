@@ -47,6 +47,10 @@ export class Server {
     };
     const proc = spawn(this.bin, ['serve'], { cwd: this.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
+    // never outlive the test process (a failed or interrupted run)
+    const reap = () => proc.kill('SIGKILL');
+    process.once('exit', reap);
+    proc.once('exit', () => process.removeListener('exit', reap));
     const announced = new Promise((resolveAddr, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${this.log.join('')}`)), 120_000);
       const onData = (chunk) => {
