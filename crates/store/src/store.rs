@@ -76,6 +76,21 @@ impl Store {
         Ok(Store { db, backend })
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once: a
+    /// deferred transaction that reads first and writes later fails with
+    /// `SQLITE_BUSY_SNAPSHOT` (517) whenever another connection committed in between (the
+    /// worker and a mutation, say), and no busy timeout can save it; taking the lock up front
+    /// makes it wait for the other writer instead. (PostgreSQL needs nothing of the sort.)
+    pub(crate) async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction> {
+        use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
+        let txn = self.db.begin().await?;
+        if self.backend == DbBackend::Sqlite {
+            txn.execute_unprepared("UPDATE application_settings SET key = key WHERE 1 = 0")
+                .await?;
+        }
+        Ok(txn)
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         match self.backend {

@@ -4,7 +4,7 @@
 //! statements, not a loop.
 
 use domain::model::CustomFieldEntity;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 
 use crate::dec::{Sql, now};
 use crate::error::{Result, StoreError};
@@ -72,7 +72,7 @@ impl Store {
     ) -> Result<Vec<i64>> {
         check_key(key)?;
         let t = table(entity);
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let mut q = Sql::new(self.backend);
         q.push(&format!("SELECT id FROM {t} WHERE 1 = 1"));
         push_has_value(&mut q, key);

@@ -9,10 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use domain::model::{JobStatus, JobWork, RecalculationJob, ValuationCause};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
@@ -86,7 +83,7 @@ impl Store {
             let cap = job.created_at + max_delay;
             let moved_to = Ord::min(now + delay, cap);
             let not_before = Ord::max(moved_to, Ord::min(job.not_before.unwrap_or(now), cap));
-            let txn = self.db.begin().await?;
+            let txn = self.begin_write().await?;
             let moved = recalculation_job::Entity::update_many()
                 .col_expr(recalculation_job::Column::Scope, merged.to_json().into())
                 .col_expr(

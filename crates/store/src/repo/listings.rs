@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use domain::model::{Listing, ListingComponent, ListingData, ListingValuation, ListingWrite};
+use sea_orm::QueryOrder;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
-use sea_orm::{QueryOrder, TransactionTrait};
 
 use super::{obj_or_empty, parse_enum};
 use crate::dec::{Dec, now};
@@ -193,7 +193,7 @@ impl Store {
         let t = now();
         am.created_at = Set(t);
         am.updated_at = Set(t);
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let m = listing::Entity::insert(am)
             .exec_with_returning(&txn)
             .await
@@ -209,7 +209,7 @@ impl Store {
         let mut am = listing_active(&w.data)?;
         am.id = Set(id);
         am.updated_at = Set(now());
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let m = match listing::Entity::update(am).exec(&txn).await {
             Ok(m) => m,
             Err(DbErr::RecordNotUpdated) => return Err(StoreError::not_found("listing", id)),

@@ -7,7 +7,7 @@ use domain::model::{Port, PortsProfile, PortsProfileData, RamSpec, RamSpecData, 
 use domain::model::{StorageProfile, StorageProfileData, name_key};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use super::catalogue::{id_page, id_window};
 use super::{obj_or_empty, parse_enum};
@@ -86,7 +86,7 @@ impl Store {
     /// Creates a ports profile with its ports, in one transaction.
     pub async fn create_ports_profile(&self, data: &PortsProfileData) -> Result<PortsProfile> {
         let name = check_name(&data.name)?;
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let t = now();
         let m = ports_profile::Entity::insert(ports_profile::ActiveModel {
             name: Set(name.to_owned()),
@@ -114,7 +114,7 @@ impl Store {
         data: &PortsProfileData,
     ) -> Result<PortsProfile> {
         let name = check_name(&data.name)?;
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let am = ports_profile::ActiveModel {
             id: Set(id),
             name: Set(name.to_owned()),

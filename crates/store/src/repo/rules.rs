@@ -4,7 +4,7 @@
 use domain::model::{ChangeMeta, Record, Rule, RuleAudit, RuleAuditAction, RuleData, RuleGroup};
 use domain::model::{RuleGroupData, RuleVersion, Ruleset, RulesetData, name_key};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
-use sea_orm::{QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{QueryOrder, QuerySelect};
 use serde_json::{Value as Json, json};
 
 use super::{obj_or_empty, parse_enum};
@@ -177,7 +177,7 @@ impl Store {
         let t = now();
         am.created_at = Set(t);
         am.updated_at = Set(t);
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let m = ruleset::Entity::insert(am)
             .exec_with_returning(&txn)
             .await
@@ -204,7 +204,7 @@ impl Store {
         d: &RulesetData,
         meta: &ChangeMeta,
     ) -> Result<Ruleset> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let before = ruleset::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -233,7 +233,7 @@ impl Store {
 
     /// Deletes a ruleset with its groups and rules (audited; the audit keeps the snapshot).
     pub async fn delete_ruleset(&self, id: i64, meta: &ChangeMeta) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let before = ruleset::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -289,7 +289,7 @@ impl Store {
         let t = now();
         am.created_at = Set(t);
         am.updated_at = Set(t);
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let m = rule_group::Entity::insert(am)
             .exec_with_returning(&txn)
             .await
@@ -316,7 +316,7 @@ impl Store {
         d: &RuleGroupData,
         meta: &ChangeMeta,
     ) -> Result<RuleGroup> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let before = rule_group::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -345,7 +345,7 @@ impl Store {
 
     /// Deletes a group with its rules (audited).
     pub async fn delete_rule_group(&self, id: i64, meta: &ChangeMeta) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let before = rule_group::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -383,7 +383,7 @@ impl Store {
         am.version = Set(1);
         am.created_at = Set(t);
         am.updated_at = Set(t);
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let group = rule_group::Entity::find_by_id(d.group_id)
             .one(&txn)
             .await?
@@ -410,7 +410,7 @@ impl Store {
 
     /// Replaces a rule's fields, bumps its version, snapshots and audits (one transaction).
     pub async fn update_rule(&self, id: i64, d: &RuleData, meta: &ChangeMeta) -> Result<Rule> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let before = rule::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -446,7 +446,7 @@ impl Store {
 
     /// Deletes a rule (its versions cascade; the audit row keeps the last state).
     pub async fn delete_rule(&self, id: i64, meta: &ChangeMeta) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let before = rule::Entity::find_by_id(id)
             .one(&txn)
             .await?

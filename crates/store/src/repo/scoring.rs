@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use domain::model::{ListingScore, Record, ScoringProfile, ScoringProfileData, name_key};
 use rust_decimal::Decimal;
+use sea_orm::QueryOrder;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
-use sea_orm::{QueryOrder, TransactionTrait};
 
 use super::obj_or_empty;
 use crate::dec::{Dec, now};
@@ -45,7 +45,7 @@ impl Store {
         if name.is_empty() || name.chars().count() > 128 {
             return Err(StoreError::validation("name", "must be 1–128 characters"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         if d.is_default {
             clear_default(&txn, 0).await?;
         }
@@ -74,7 +74,7 @@ impl Store {
         d: &ScoringProfileData,
     ) -> Result<ScoringProfile> {
         let name = d.name.trim();
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         if d.is_default {
             clear_default(&txn, id).await?;
         }

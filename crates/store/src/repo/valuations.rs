@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
-use sea_orm::{DbBackend, FromQueryResult, TransactionTrait, Value};
+use sea_orm::{DbBackend, FromQueryResult, Value};
 use serde_json::Value as Json;
 
 use super::parse_enum;
@@ -417,7 +417,7 @@ impl Store {
             return Ok(out);
         }
         let at = now();
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let postgres = txn.get_database_backend() == DbBackend::Postgres;
         for chunk in batch.chunks(CHUNK) {
             if postgres {
