@@ -84,7 +84,7 @@ bench-api listings="100000" concurrency="32" secs="20":
     port="${BENCH_API_PORT:-8090}"
     # The rate limiter would answer 429 to one IP sending thousands of requests a second.
     DATABASE_URL="$db" API_HOST=127.0.0.1 API_PORT="$port" API_RATE_PER_SECOND=1000000 \
-        API_RATE_BURST=1000000 RUST_LOG=info "$bin/dealbrain" serve --no-seed >"$log" 2>&1 &
+        API_RATE_BURST=1000000 RUST_LOG="warn,dealbrain::serve=info" "$bin/dealbrain" serve --no-seed >"$log" 2>&1 &
     server=$!
     trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
     # serve values every listing at start: measure only once that background work is done.
