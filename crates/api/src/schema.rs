@@ -53,6 +53,7 @@ pub fn build_schema(deps: &Deps) -> DealBrainSchema {
         .data(deps.store.clone())
         .data(deps.recalc.clone())
         .data(deps.hub.clone())
+        .data(deps.config.clone())
         .register_output_type::<Node>()
         .limit_depth(cfg.max_depth)
         .limit_complexity(cfg.max_complexity)

@@ -18,8 +18,19 @@ fn every_object_field_has_a_description() {
     let mut missing = Vec::new();
     let mut in_type = None::<String>;
     let mut described = false;
+    // Inside a multi-line `"""…"""` description: its lines are text, not fields.
+    let mut in_block = false;
     for line in sdl.lines() {
         let t = line.trim();
+        if in_block {
+            in_block = t != "\"\"\"";
+            continue;
+        }
+        if t == "\"\"\"" {
+            in_block = true;
+            described = true;
+            continue;
+        }
         if let Some(rest) = t
             .strip_prefix("type ")
             .or_else(|| t.strip_prefix("input "))

@@ -104,9 +104,11 @@ pub enum ResyncReason {
 /// Events may have been lost before this point: refetch whatever you mirror.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct Resync {
+    /// Why events may have been lost.
     pub reason: ResyncReason,
     /// How many events were dropped, when known.
     pub missed: Option<u64>,
+    /// When the gap was noticed.
     pub at: DateTime<Utc>,
 }
 
@@ -159,25 +161,34 @@ pub enum BoardReason {
 /// The ranked top N of the deal board.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct DealBoardSnapshot {
+    /// Why this snapshot was sent.
     pub reason: BoardReason,
     /// Scoring profile the board is ranked by.
     pub profile_id: Option<ID>,
     /// Best first: composite score desc, adjusted $/multi-mark asc, id.
     pub listings: Vec<Listing>,
+    /// When the board was read.
     pub at: DateTime<Utc>,
 }
 
 /// Progress of a recalculation job.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct RecalculationProgressUpdate {
+    /// The job doing the work (a coalesced request's id resolves to it).
     pub job_id: Uuid,
+    /// Where the job is.
     pub status: JobStatus,
+    /// Listings valued so far.
     pub processed: u64,
+    /// Listings the job covers.
     pub total: u64,
+    /// Listings whose stored valuation changed.
     pub changed: u64,
+    /// Listings that could not be valued.
     pub failed: u64,
     /// Why the job failed, if it did.
     pub error: Option<String>,
+    /// When this state was recorded.
     pub at: DateTime<Utc>,
 }
 
