@@ -1,6 +1,7 @@
 //! [`ApiConfig`]: every knob of the API, filled by the app from its one `Settings` struct
 //! (the API never reads the environment itself).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Limits, auth mode and CORS of the API.
@@ -40,6 +41,8 @@ pub struct ApiConfig {
     pub ws_max_message: usize,
     /// Messages the event fan-out buffers before a slow subscription gets a `Resync`.
     pub event_buffer: usize,
+    /// Where exports are written and served from (`GET /exports/<name>`).
+    pub export_root: PathBuf,
 }
 
 impl Default for ApiConfig {
@@ -62,6 +65,7 @@ impl Default for ApiConfig {
             ws_max_subscriptions: 100,
             ws_max_message: 64 * 1024,
             event_buffer: crate::live::hub::DEFAULT_CAPACITY,
+            export_root: PathBuf::from("data/export"),
         }
     }
 }

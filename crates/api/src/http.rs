@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(websocket))
         .route("/health", get(health))
+        .route("/exports/{name}", get(crate::transfer::download))
         .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(cfg.body_limit))
         .with_state(state);
@@ -318,6 +319,28 @@ async fn graphql_post(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    if ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .eq_ignore_ascii_case("multipart/form-data")
+    {
+        // The GraphQL multipart request spec (file uploads); the body limit already applied.
+        let opts = async_graphql::http::MultipartOptions::default()
+            .max_file_size(s.config.body_limit)
+            .max_num_files(10);
+        let cursor = futures_util::io::Cursor::new(body.to_vec());
+        return match async_graphql::http::receive_batch_body(Some(ct), cursor, opts).await {
+            Ok(batch) => execute(s, &headers, batch, media).await,
+            Err(e) => json_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadUserInput,
+                &format!("invalid multipart GraphQL request: {e}"),
+            ),
+        };
+    }
     if !ct
         .split(';')
         .next()

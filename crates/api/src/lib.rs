@@ -16,6 +16,8 @@
 //! - [`live`] — subscriptions, the event fan-out and the `graphql-transport-ws` endpoint.
 //! - [`recalc`] — the hook through which writes ask the worker to recalculate.
 //! - [`config`] — [`ApiConfig`], filled by the app from its settings.
+//! - [`transfer`] — `exportListings`/`exportCpus`/`exportGpus`, `importPassmark` and the
+//!   `GET /exports/{name}` download route.
 
 pub mod auth;
 pub mod config;
@@ -31,6 +33,7 @@ mod preview;
 pub mod query;
 pub mod recalc;
 pub mod schema;
+pub mod transfer;
 pub mod types;
 pub mod web;
 

@@ -6,6 +6,8 @@
 //! `ops_routes.rs` (`/ready`, `/metrics`, the HTTP metrics layer), one module per subcommand.
 
 mod check_cases;
+mod export;
+mod import;
 mod migrate;
 mod ops_routes;
 mod schema;
@@ -61,6 +63,11 @@ enum Command {
     },
     /// Runs recalculation jobs from the Redis queue until SIGTERM (finishing the batch).
     Worker(Box<worker::WorkerArgs>),
+    /// Exports listings (with valuations, metrics, custom fields), CPUs or GPUs as CSV, XLSX
+    /// or JSON.
+    Export(Box<export::ExportArgs>),
+    /// Imports CPU marks from a PassMark CSV or JSON file (all or nothing).
+    ImportPassmark(Box<import::PassmarkArgs>),
     /// Manages API tokens.
     Token {
         #[command(subcommand)]
@@ -82,6 +89,8 @@ fn main() -> ExitCode {
         Command::Schema { out } => schema::run(&out),
         Command::Token { action, db } => db.settings().and_then(|s| token::run(&action, &s)),
         Command::Worker(args) => args.settings().and_then(|s| worker::run(&s)),
+        Command::Export(args) => args.db.settings().and_then(|s| export::run(&args, &s)),
+        Command::ImportPassmark(args) => args.db.settings().and_then(|s| import::run(&args, &s)),
     };
     match result {
         Ok(code) => code,

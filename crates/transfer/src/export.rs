@@ -18,7 +18,7 @@ pub const PAGE: u64 = 500;
 /// What to export.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExportKind {
-    Listings(ListingFilter),
+    Listings(Box<ListingFilter>),
     Cpus,
     Gpus,
 }

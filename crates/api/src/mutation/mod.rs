@@ -36,6 +36,7 @@ pub struct Mutation(
     CustomFieldMutation,
     listing_ports::ListingPortsMutation,
     basic::BasicMutation,
+    crate::transfer::TransferMutation,
 );
 
 /// The result of a delete.

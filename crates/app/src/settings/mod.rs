@@ -263,6 +263,7 @@ impl Settings {
             rate_per_second: self.api_rate_per_second,
             rate_burst: self.api_rate_burst,
             cors_origins: self.cors_allowed_origins.clone(),
+            export_root: self.export_root.clone(),
             ..api::ApiConfig::default()
         }
     }
