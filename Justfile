@@ -62,8 +62,7 @@ bench-engine:
 bench-store:
     cargo bench -p store --bench store
 
-# Live path on PostgreSQL + Redis with real processes: full recalculation of 100k listings after a
-# rule change, commit → subscriber latency, and 10k WebSocket subscribers on one API instance.
+# Live path on PostgreSQL + Redis (real processes): 100k-listing recalculation, commit→subscriber latency, 10k subscribers; figures in crates/app/README.md.
 bench-live:
     ulimit -n "$(ulimit -Hn)" && cargo bench -p app --bench live --profile release
 
