@@ -4,7 +4,7 @@
 mod common;
 
 use api::ApiConfig;
-use common::{spawn, spawn_with};
+use common::spawn_with;
 use serde_json::json;
 use test_support::TestDb;
 
@@ -236,10 +236,41 @@ const MUTATIONS: &[(&str, &str, u8)] = &[
         r#"mutation { cancelJob(id: "00000000-0000-4000-8000-000000000000") { id } }"#,
         3,
     ),
+    (
+        "exportListings",
+        r#"mutation { exportListings(format: CSV) { url } }"#,
+        1,
+    ),
+    (
+        "exportCpus",
+        r#"mutation { exportCpus(format: JSON) { url } }"#,
+        1,
+    ),
+    (
+        "exportGpus",
+        r#"mutation { exportGpus(format: JSON) { url } }"#,
+        1,
+    ),
+    (
+        // No multipart part behind the upload: permitted callers get BAD_USER_INPUT.
+        "importPassmark",
+        r##"mutation { importPassmark(file: "#__graphql_file__:0") { committed } }"##,
+        2,
+    ),
 ];
 
 async fn matrix(db: TestDb) {
-    let app = spawn(db, 2).await;
+    // Exports write files: into a scratch directory, not the crate.
+    let exports = std::env::temp_dir().join(format!("dealbrain-auth-{}", uuid::Uuid::new_v4()));
+    let app = spawn_with(
+        db,
+        2,
+        ApiConfig {
+            export_root: exports.clone(),
+            ..ApiConfig::default()
+        },
+    )
+    .await;
     let roles: [(Option<&str>, u8); 4] = [
         (None, 0),
         (Some(&app.viewer), 1),
@@ -279,6 +310,7 @@ async fn matrix(db: TestDb) {
     );
     app.ok("{ apiTokens { name } }", json!({}), Some(&app.admin))
         .await;
+    let _ = std::fs::remove_dir_all(exports);
 }
 
 async fn token_reads(db: TestDb) {
