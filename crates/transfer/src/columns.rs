@@ -1,6 +1,7 @@
 //! The exported columns of listings, CPUs and GPUs, and one row of cells per record.
 //! Custom fields follow the fixed columns as `custom.<key>`, in the definitions' order.
 
+use domain::custom_fields::key::{CPU_COLUMNS, GPU_COLUMNS};
 use domain::model::{Cpu, Gpu, Listing};
 use serde_json::Value as Json;
 
@@ -45,33 +46,13 @@ const LISTING: &[&str] = &[
     "updated_at",
 ];
 
-const CPU: &[&str] = &[
-    "id",
-    "name",
-    "manufacturer",
-    "socket",
-    "cores",
-    "threads",
-    "tdp_w",
-    "igpu_model",
-    "igpu_mark",
-    "cpu_mark_multi",
-    "cpu_mark_single",
-    "release_year",
-    "passmark_slug",
-    "passmark_category",
-    "passmark_id",
-    "notes",
-];
-
-const GPU: &[&str] = &[
-    "id",
-    "name",
-    "manufacturer",
-    "gpu_mark",
-    "metal_score",
-    "notes",
-];
+/// `id` followed by an entity's stored columns (the domain's list, so a new column of the
+/// catalogue shows up here and in the reserved custom keys alike).
+fn id_then(columns: &[&'static str]) -> Vec<&'static str> {
+    std::iter::once("id")
+        .chain(columns.iter().copied())
+        .collect()
+}
 
 fn with_custom(fixed: &[&str], custom_keys: &[String]) -> Vec<String> {
     fixed
@@ -151,7 +132,7 @@ pub fn listing_row(
 
 /// CPU columns.
 pub fn cpu_columns(custom_keys: &[String]) -> Vec<String> {
-    with_custom(CPU, custom_keys)
+    with_custom(&id_then(CPU_COLUMNS), custom_keys)
 }
 
 /// One CPU's cells.
@@ -181,7 +162,7 @@ pub fn cpu_row(c: &Cpu, custom_keys: &[String]) -> Vec<Cell> {
 
 /// GPU columns.
 pub fn gpu_columns(custom_keys: &[String]) -> Vec<String> {
-    with_custom(GPU, custom_keys)
+    with_custom(&id_then(GPU_COLUMNS), custom_keys)
 }
 
 /// One GPU's cells.
@@ -223,6 +204,8 @@ mod tests {
         assert_eq!(cols.last().map(String::as_str), Some("custom.warranty"));
         assert_eq!(row.last(), Some(&Cell::Int(12)));
         assert_eq!(row[12], Cell::Text("Intel Core i5-8500".into()));
-        assert_eq!(cpu_columns(&[]).len(), CPU.len());
+        assert_eq!(cpu_columns(&[])[0], "id");
+        assert_eq!(cpu_columns(&[]).len(), CPU_COLUMNS.len() + 1);
+        assert_eq!(gpu_columns(&[]).len(), GPU_COLUMNS.len() + 1);
     }
 }

@@ -93,43 +93,54 @@ async fn write(
         ExportKind::Cpus => {
             let keys = custom_keys(store, CustomFieldEntity::Cpu).await?;
             let mut sink = open_sink(format, &columns::cpu_columns(&keys), file)?;
-            let mut rows = 0;
-            let mut req = PageRequest::first(PAGE);
-            loop {
-                let page = store.cpus(&req).await?;
-                for c in &page.items {
-                    sink.row(&columns::cpu_row(c, &keys))?;
-                }
-                rows += page.items.len() as u64;
-                match (page.has_next, page.end_cursor()) {
-                    (true, Some(c)) => req = PageRequest::after(PAGE, c),
-                    _ => break,
-                }
-            }
+            let rows = catalogue(
+                |req| async move { store.cpus(&req).await },
+                |c| columns::cpu_row(c, &keys),
+                sink.as_mut(),
+            )
+            .await?;
             sink.finish()?;
             rows
         }
         ExportKind::Gpus => {
             let keys = custom_keys(store, CustomFieldEntity::Gpu).await?;
             let mut sink = open_sink(format, &columns::gpu_columns(&keys), file)?;
-            let mut rows = 0;
-            let mut req = PageRequest::first(PAGE);
-            loop {
-                let page = store.gpus(&req).await?;
-                for g in &page.items {
-                    sink.row(&columns::gpu_row(g, &keys))?;
-                }
-                rows += page.items.len() as u64;
-                match (page.has_next, page.end_cursor()) {
-                    (true, Some(c)) => req = PageRequest::after(PAGE, c),
-                    _ => break,
-                }
-            }
+            let rows = catalogue(
+                |req| async move { store.gpus(&req).await },
+                |g| columns::gpu_row(g, &keys),
+                sink.as_mut(),
+            )
+            .await?;
             sink.finish()?;
             rows
         }
     };
     Ok(ExportSummary { rows })
+}
+
+/// Walks a catalogue list page by page (`fetch`), writing `row` of each item; the row count.
+async fn catalogue<T, F, Fut>(
+    fetch: F,
+    row: impl Fn(&T) -> Vec<crate::table::Cell>,
+    sink: &mut dyn RowSink,
+) -> Result<u64>
+where
+    F: Fn(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = store::Result<store::Page<T>>>,
+{
+    let mut req = PageRequest::first(PAGE);
+    let mut rows = 0;
+    loop {
+        let page = fetch(req).await?;
+        for item in &page.items {
+            sink.row(&row(item))?;
+        }
+        rows += page.items.len() as u64;
+        match (page.has_next, page.end_cursor()) {
+            (true, Some(c)) => req = PageRequest::after(PAGE, c),
+            _ => return Ok(rows),
+        }
+    }
 }
 
 async fn listings(

@@ -53,10 +53,7 @@ impl ScoringMutation {
             is_default: input.is_default,
         };
         let p = s.create_scoring_profile(&d).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
-            .await
-            .api()?;
-        Ok(ScoringProfile(p))
+        rescored(ctx, p).await
     }
 
     /// Replaces a scoring profile.
@@ -78,10 +75,7 @@ impl ScoringMutation {
             is_default: input.is_default,
         };
         let p = s.update_scoring_profile(n, &d).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
-            .await
-            .api()?;
-        Ok(ScoringProfile(p))
+        rescored(ctx, p).await
     }
 
     /// Makes a profile the default (clearing the others).
@@ -93,10 +87,7 @@ impl ScoringMutation {
         require(ctx, ApiRole::Editor)?;
         let n = id_of("ScoringProfile", &id, "id").api()?;
         let p = store(ctx).set_default_scoring_profile(n).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::Manual)
-            .await
-            .api()?;
-        Ok(ScoringProfile(p))
+        rescored(ctx, p).await
     }
 
     /// Deletes a scoring profile.
@@ -112,4 +103,15 @@ impl ScoringMutation {
             deleted_id: global_id("ScoringProfile", n),
         })
     }
+}
+
+/// After a profile write every listing's scores change (§8): queue that, then answer `p`.
+async fn rescored(
+    ctx: &Context<'_>,
+    p: m::ScoringProfile,
+) -> async_graphql::Result<ScoringProfile> {
+    recalc(ctx, RecalcScope::All, ValuationCause::Manual)
+        .await
+        .api()?;
+    Ok(ScoringProfile(p))
 }

@@ -15,8 +15,8 @@ pub const MAX_KEY_LEN: usize = 64;
 /// Names every entity reserves: the record's identity, its custom values and its timestamps.
 const COMMON: &[&str] = &["id", "attributes", "created_at", "updated_at"];
 
-/// Core columns of §2 per entity (besides [`COMMON`]).
-const CPU: &[&str] = &[
+/// Core columns of §2 per entity (besides [`COMMON`]), in schema order; exports list the same.
+pub const CPU_COLUMNS: &[&str] = &[
     "name",
     "manufacturer",
     "socket",
@@ -33,7 +33,7 @@ const CPU: &[&str] = &[
     "passmark_id",
     "notes",
 ];
-const GPU: &[&str] = &["name", "manufacturer", "gpu_mark", "metal_score", "notes"];
+pub const GPU_COLUMNS: &[&str] = &["name", "manufacturer", "gpu_mark", "metal_score", "notes"];
 const PORTS_PROFILE: &[&str] = &["name", "description", "ports"];
 
 /// Normalises text into key shape (§6): trim → lower case → whitespace runs to `_` → runs of
@@ -66,8 +66,8 @@ pub fn reserved_keys(entity: CustomFieldEntity) -> impl Iterator<Item = &'static
     let (core, extra): (&'static [&'static str], &'static [&'static str]) = match entity {
         // `custom` is the listing context root of custom values (§4.1).
         CustomFieldEntity::Listing => (listing_field_names(), &["custom"]),
-        CustomFieldEntity::Cpu => (CPU, &[]),
-        CustomFieldEntity::Gpu => (GPU, &[]),
+        CustomFieldEntity::Cpu => (CPU_COLUMNS, &[]),
+        CustomFieldEntity::Gpu => (GPU_COLUMNS, &[]),
         CustomFieldEntity::PortsProfile => (PORTS_PROFILE, &[]),
     };
     core.iter().chain(extra).chain(COMMON).copied()
