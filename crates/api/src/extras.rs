@@ -53,6 +53,19 @@ pub struct CustomFieldHistoryEntry {
     pub created_at: DateTime<Utc>,
 }
 
+/// One audited change of a custom field definition.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct CustomFieldAuditEntry {
+    /// `created`, `updated`, `option_added`, `deleted` or `hard_deleted`.
+    pub action: String,
+    /// Who (token name), when known.
+    pub actor: Option<String>,
+    /// `{before, after}` of the changed members (and `archived_values` when values were archived).
+    pub payload: Json<serde_json::Value>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
 /// Which listings a recalculation covers.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecalculationScope {
@@ -131,6 +144,26 @@ impl ExtraQuery {
         let n = id_of("CustomField", &id, "id").api()?;
         let f = crate::mutation::find_field(s, n, true).await.api()?;
         s.custom_field_usage(f.data.entity, &f.data.key).await.api()
+    }
+
+    /// The audit of one custom field (creation, changes with the members that changed, option
+    /// additions, deletion), newest first.
+    async fn custom_field_audit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Vec<CustomFieldAuditEntry>> {
+        let n = id_of("CustomField", &id, "id").api()?;
+        let rows = store(ctx).custom_field_audits(n).await.api()?;
+        Ok(rows
+            .into_iter()
+            .map(|a| CustomFieldAuditEntry {
+                action: a.action,
+                actor: a.actor,
+                payload: Json(a.payload),
+                created_at: a.created_at,
+            })
+            .collect())
     }
 
     /// Archived custom values of one record.

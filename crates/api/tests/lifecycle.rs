@@ -469,6 +469,27 @@ async fn jobs(db: TestDb) {
         )
         .await;
     assert_eq!(d["jobs"]["totalCount"], 1);
+    // A running job is cancelled too: the worker stops at its next progress write.
+    let out = app
+        .store
+        .request_recalculation(
+            &store::RecalcTargets::all(),
+            domain::model::ValuationCause::Manual,
+            None,
+            chrono::Duration::zero(),
+            chrono::Duration::zero(),
+        )
+        .await
+        .unwrap();
+    let running = app
+        .store
+        .claim_recalc_job(&out.job_id, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(running.status, domain::model::JobStatus::Running);
+    let d = app.ok(q, json!({"id": out.job_id}), ad).await;
+    assert_eq!(d["cancelJob"]["status"], "CANCELLED");
 }
 
 async fn scores(db: TestDb) {

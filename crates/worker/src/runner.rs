@@ -41,6 +41,8 @@ pub enum Handled {
     Retrying { job_id: String, error: String },
     /// It failed for the last time: `failed`.
     Failed { job_id: String, error: String },
+    /// Cancelled (`cancelJob`) while running: stopped after the batch in hand, which stays.
+    Cancelled { job_id: String },
 }
 
 /// How a run ended, short of an error.
@@ -48,6 +50,7 @@ enum RunEnd {
     Done,
     Interrupted,
     LeaseLost,
+    Cancelled,
 }
 
 impl Worker {
@@ -222,6 +225,14 @@ impl Worker {
                     .await?;
                 Ok(Handled::Interrupted { job_id })
             }
+            Ok(RunEnd::Cancelled) => {
+                self.publish_finished(&job, JobStatus::Cancelled, None)
+                    .await;
+                self.queue.ack(d).await?;
+                telemetry::metrics().recalc_job_finished("cancelled");
+                tracing::info!(%job_id, processed = job.processed, "recalculation job cancelled; committed batches stay");
+                Ok(Handled::Cancelled { job_id })
+            }
             Err(e) => Ok(self.fail(d, &job, e).await),
         }
     }
@@ -263,7 +274,10 @@ impl Worker {
             after = last;
             targets.after_id = Some(after);
             job.scope = targets.to_json();
-            self.store.recalc_job_progress(job).await?;
+            if !self.store.recalc_job_progress(job).await? {
+                // No longer `running`: cancelled through the API while this batch ran.
+                return Ok(RunEnd::Cancelled);
+            }
             let mut events = out.events;
             events.push(BusEvent::RecalculationProgress(RecalculationProgress {
                 job_id: d.message.job_id,

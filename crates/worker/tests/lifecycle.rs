@@ -1,6 +1,7 @@
 //! Coalescing (ten requests in a burst make one job and one pass), graceful shutdown (the
 //! current batch finishes, the rest stays queued), and a worker killed mid-job then
-//! restarted (every listing correct, no duplicate history rows, the job done).
+//! restarted (every listing correct, no duplicate history rows, the job done), and a running job
+//! cancelled (it stops after its batch).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing test panics
 
 mod common;
@@ -159,6 +160,57 @@ async fn shutdown_finishes_the_batch_and_leaves_the_rest_queued(db: Db, kind: Bu
     f.cleanup().await;
 }
 
+async fn cancelled_while_running_stops_after_its_batch(db: Db, kind: Bus) {
+    let Some(f) = fixture(db, kind, 400).await else {
+        return;
+    };
+    value_all(&f).await;
+    let mut stream = f.bus.subscribe().await.unwrap();
+    let stop = CancellationToken::new();
+    let (job_id, task) = start_job(&f, f.worker.clone(), stop.clone()).await;
+    // What `cancelJob` does to a running job.
+    assert!(
+        f.store
+            .transition_job(&job_id, JobStatus::Running, JobStatus::Cancelled)
+            .await
+            .unwrap()
+    );
+    let finished = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Some(BusMessage::Event(e)) = stream.recv().await
+                && let BusEvent::JobFinished(j) = &*e
+                && j.job_id.to_string() == job_id
+            {
+                return j.status;
+            }
+        }
+    })
+    .await
+    .expect("the worker reports the cancelled job");
+    assert_eq!(finished, JobStatus::Cancelled);
+    stop.cancel();
+    task.await.unwrap();
+    let job = f.job(&job_id).await;
+    assert_eq!(job.status, JobStatus::Cancelled);
+    assert!(job.finished_at.is_some());
+    assert!(job.processed < job.total, "stopped early: {job:?}");
+    assert_eq!(
+        job.processed % f.config.batch_size as i32,
+        0,
+        "whole batches only"
+    );
+    // Nothing is left for a worker to pick up.
+    let handled = f.drain(&f.worker).await;
+    assert!(
+        !handled
+            .iter()
+            .any(|h| matches!(h, Handled::Succeeded { job_id: j } if *j == job_id)),
+        "{handled:?}"
+    );
+    assert_eq!(f.job(&job_id).await.status, JobStatus::Cancelled);
+    f.cleanup().await;
+}
+
 async fn killed_worker_restarts_and_finishes(db: Db, kind: Bus) {
     let Some(f) = fixture(db, kind, 400).await else {
         return;
@@ -200,5 +252,6 @@ async fn killed_worker_restarts_and_finishes(db: Db, kind: Bus) {
 matrix!(
     ten_requests_make_one_job,
     shutdown_finishes_the_batch_and_leaves_the_rest_queued,
+    cancelled_while_running_stops_after_its_batch,
     killed_worker_restarts_and_finishes,
 );

@@ -6,6 +6,7 @@ use domain::custom_fields::{CompiledDefinition, normalize_key};
 use domain::model::{self as m, ApiRole as DomRole, ValuationCause};
 use rust_decimal::Decimal;
 
+use super::custom_field_change::change_definition;
 use super::custom_fields::{check_unused, find_field};
 use super::{check_len, recalc};
 use crate::auth::{generate_secret, require};
@@ -114,11 +115,23 @@ impl AdminMutation {
         .map_err(|e| ApiError::from(e.within("input")))
         .api()?;
         let d = field_data(input, key, caller.actor()).api()?;
-        let f = store(ctx).create_custom_field(&d).await.api()?;
+        let s = store(ctx);
+        let f = s.create_custom_field(&d).await.api()?;
+        let after = serde_json::to_value(&f.data).map_err(|e| ApiError::internal(&e))?;
+        s.add_custom_field_audit(
+            Some(f.id),
+            d.entity,
+            &d.key,
+            "created",
+            caller.actor().as_deref(),
+            serde_json::json!({"before": null, "after": after}),
+        )
+        .await
+        .api()?;
         Ok(CustomField(f))
     }
 
-    /// Changes a custom field (admin); a locked field keeps its type. Deactivating a field records still use needs `force` (else `CONFLICT` naming the usage).
+    /// Changes a custom field (admin); a locked field keeps its type. Deactivating a field records still use needs `force` (else `CONFLICT` naming the usage). Values that no longer fit a new type (`type_changed`) or use a removed option (`option_retired:<option>`) are archived to the attribute history and removed in the same transaction; the change is audited with the members that changed; an identical definition writes nothing.
     async fn update_custom_field(
         &self,
         ctx: &Context<'_>,
@@ -126,7 +139,7 @@ impl AdminMutation {
         input: CustomFieldInput,
         #[graphql(default)] force: bool,
     ) -> async_graphql::Result<CustomField> {
-        require(ctx, DomRole::Admin)?;
+        let caller = require(ctx, DomRole::Admin)?;
         let s = store(ctx);
         let n = id_of("CustomField", &id, "id").api()?;
         let old = find_field(s, n, true).await.api()?;
@@ -147,11 +160,16 @@ impl AdminMutation {
         input.entity = old.data.entity.into();
         let mut d = field_data(input, old.data.key.clone(), old.data.created_by.clone()).api()?;
         d.is_locked = old.data.is_locked;
-        let f = s.update_custom_field(n, &d).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::CustomFieldChange)
+        let change = change_definition(s, n, old, &d, caller.actor().as_deref())
             .await
             .api()?;
-        Ok(CustomField(f))
+        if change.changed {
+            // Rules may read the field (and its archived values are gone): revalue everything.
+            recalc(ctx, RecalcScope::All, ValuationCause::CustomFieldChange)
+                .await
+                .api()?;
+        }
+        Ok(CustomField(change.field))
     }
 
     /// Writes an application setting (admin).

@@ -4,6 +4,7 @@
 mod admin;
 mod basic;
 mod catalogue;
+mod custom_field_change;
 mod custom_fields;
 mod listing_ports;
 mod listings;

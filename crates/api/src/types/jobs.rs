@@ -1,6 +1,6 @@
 //! Recalculation jobs (DOMAIN.md §8) as the API shows them: `job(id)`, `jobs(status)` and
 //! `cancelJob(id)`. The rows are written by the job requester and the worker; the API only
-//! reads them and moves a queued job to `cancelled`.
+//! reads them and moves a queued or running job to `cancelled`.
 
 use async_graphql::{Context, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -129,7 +129,7 @@ pub struct JobMutation;
 
 #[Object]
 impl JobMutation {
-    /// Cancels a queued job (admin, like `enqueueRecalculation`): the worker skips it. A job already running, finished or coalesced into another is a `CONFLICT`.
+    /// Cancels a job (admin, like `enqueueRecalculation`). A queued job is skipped by the worker; a running one stops after the batch in hand (batches already committed stay: each is one transaction) and ends `CANCELLED`. A job already finished or coalesced into another is a `CONFLICT`.
     async fn cancel_job(
         &self,
         ctx: &Context<'_>,
@@ -138,11 +138,19 @@ impl JobMutation {
         require(ctx, ApiRole::Admin)?;
         let s = store(ctx);
         let id = id.trim().to_owned();
-        // Compare-and-set, so a worker claiming the job at the same moment wins cleanly.
-        let moved = s
-            .transition_job(&id, m::JobStatus::Queued, m::JobStatus::Cancelled)
-            .await
-            .api()?;
+        // Compare-and-set from each live state, so a worker claiming or finishing the job at
+        // the same moment wins cleanly; the worker sees the running row gone at its next
+        // progress write.
+        let mut moved = false;
+        for from in [m::JobStatus::Queued, m::JobStatus::Running] {
+            if s.transition_job(&id, from, m::JobStatus::Cancelled)
+                .await
+                .api()?
+            {
+                moved = true;
+                break;
+            }
+        }
         let job = s
             .job(&id)
             .await
@@ -152,7 +160,7 @@ impl JobMutation {
             return Err(ApiError::new(
                 Code::Conflict,
                 format!(
-                    "job {id} is {}; only a queued job can be cancelled",
+                    "job {id} is {}; only a queued or running job can be cancelled",
                     job.status.as_str()
                 ),
             )

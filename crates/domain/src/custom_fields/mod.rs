@@ -5,6 +5,8 @@
 //! - [`definition`] — a field's type, options and validation rules, checked once when written
 //!   ([`FieldDefinition::from_json`]) and compiled so the pattern regex is built once
 //!   ([`CompiledDefinition`]).
+//! - [`reconcile`] — what a changed definition (type, retired options) does to stored values
+//!   ([`reconcile_value`]).
 //! - [`value`] — turning an input value into its stored form or a typed error
 //!   ([`validate_value`], [`validate_attributes`]).
 //!
@@ -14,6 +16,7 @@
 
 pub mod definition;
 pub mod key;
+pub mod reconcile;
 pub mod value;
 
 use std::fmt;
@@ -22,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub use definition::{CompiledDefinition, FieldDefinition, Validation};
 pub use key::{MAX_KEY_LEN, is_reserved_key, normalize_key, normalize_key_text, reserved_keys};
+pub use reconcile::{Reconciled, affects_values, reconcile_value, retired_options};
 pub use value::{JSON_MAX_BYTES, validate_attributes, validate_value};
 
 /// The kind of record a custom field belongs to (`CustomFieldEntity` of §3).

@@ -365,9 +365,16 @@ impl Store {
 
     /// Moves a job from `from` to `to` if it is still in `from` (compare-and-set claim).
     pub async fn transition_job(&self, id: &str, from: JobStatus, to: JobStatus) -> Result<bool> {
+        let at = now();
+        let finished = matches!(
+            to,
+            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled
+        )
+        .then_some(at);
         let res = recalculation_job::Entity::update_many()
             .col_expr(recalculation_job::Column::Status, to.as_str().into())
-            .col_expr(recalculation_job::Column::UpdatedAt, now().into())
+            .col_expr(recalculation_job::Column::FinishedAt, finished.into())
+            .col_expr(recalculation_job::Column::UpdatedAt, at.into())
             .filter(recalculation_job::Column::Id.eq(uuid(id, "id")?))
             .filter(recalculation_job::Column::Status.eq(from.as_str()))
             .exec(&self.db)

@@ -10,7 +10,7 @@ use crate::dec::{Sql, now};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
 
-fn table(entity: CustomFieldEntity) -> &'static str {
+pub(super) fn table(entity: CustomFieldEntity) -> &'static str {
     match entity {
         CustomFieldEntity::Listing => "listings",
         CustomFieldEntity::Cpu => "cpus",
@@ -21,7 +21,7 @@ fn table(entity: CustomFieldEntity) -> &'static str {
 
 /// Keys reach SQL only as bound values, but they also name a JSON member: keep to the key
 /// alphabet (§6) so a path can never be malformed.
-fn check_key(key: &str) -> Result<()> {
+pub(super) fn check_key(key: &str) -> Result<()> {
     if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(StoreError::validation("key", "not a custom field key"));
     }
@@ -29,7 +29,7 @@ fn check_key(key: &str) -> Result<()> {
 }
 
 /// `AND <the record has a non-null value under key>`.
-fn push_has_value(q: &mut Sql, key: &str) {
+pub(super) fn push_has_value(q: &mut Sql, key: &str) {
     if q.is_sqlite() {
         // json_extract yields SQL NULL for a JSON null as well as for a missing member.
         q.push(" AND json_extract(attributes, ")

@@ -11,7 +11,7 @@ use crate::entity::{attribute_history, custom_field, custom_field_audit};
 use crate::error::{ErrCtx, Result, StoreError};
 use crate::store::Store;
 
-fn field_record(m: custom_field::Model) -> Result<CustomField> {
+pub(super) fn field_record(m: custom_field::Model) -> Result<CustomField> {
     Ok(Record {
         id: m.id,
         data: CustomFieldData {
@@ -36,7 +36,20 @@ fn field_record(m: custom_field::Model) -> Result<CustomField> {
     })
 }
 
-fn field_active(d: &CustomFieldData) -> custom_field::ActiveModel {
+pub(super) fn audit_record(m: custom_field_audit::Model) -> Result<CustomFieldAudit> {
+    Ok(CustomFieldAudit {
+        id: m.id,
+        field_id: m.field_id,
+        entity: parse_enum(&m.entity)?,
+        key: m.key,
+        action: m.action,
+        actor: m.actor,
+        payload: m.payload,
+        created_at: m.created_at,
+    })
+}
+
+pub(super) fn field_active(d: &CustomFieldData) -> custom_field::ActiveModel {
     custom_field::ActiveModel {
         entity: Set(d.entity.as_str().to_owned()),
         key: Set(d.key.clone()),
@@ -136,16 +149,17 @@ impl Store {
         .exec_with_returning(&self.db)
         .await
         .map_err(|e| ErrCtx::write("custom_field_audit").map(e))?;
-        Ok(CustomFieldAudit {
-            id: m.id,
-            field_id: m.field_id,
-            entity: parse_enum(&m.entity)?,
-            key: m.key,
-            action: m.action,
-            actor: m.actor,
-            payload: m.payload,
-            created_at: m.created_at,
-        })
+        audit_record(m)
+    }
+
+    /// The audit of one field, newest first.
+    pub async fn custom_field_audits(&self, field_id: i64) -> Result<Vec<CustomFieldAudit>> {
+        let rows = custom_field_audit::Entity::find()
+            .filter(custom_field_audit::Column::FieldId.eq(field_id))
+            .order_by_desc(custom_field_audit::Column::Id)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(audit_record).collect()
     }
 
     /// Archives a removed custom value.

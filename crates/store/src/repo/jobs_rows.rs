@@ -167,8 +167,9 @@ impl Store {
     }
 
     /// Records a running job's progress (and heartbeat): counters, total and resume cursor.
-    pub async fn recalc_job_progress(&self, job: &RecalculationJob) -> Result<()> {
-        recalculation_job::Entity::update_many()
+    /// False when the job is no longer `running` (cancelled meanwhile): the caller stops.
+    pub async fn recalc_job_progress(&self, job: &RecalculationJob) -> Result<bool> {
+        let res = recalculation_job::Entity::update_many()
             .col_expr(recalculation_job::Column::Scope, job.scope.clone().into())
             .col_expr(recalculation_job::Column::Total, job.total.into())
             .col_expr(recalculation_job::Column::Processed, job.processed.into())
@@ -179,7 +180,7 @@ impl Store {
             .filter(recalculation_job::Column::Status.eq(JobStatus::Running.as_str()))
             .exec(&self.db)
             .await?;
-        Ok(())
+        Ok(res.rows_affected == 1)
     }
 
     /// Ends a running job (`succeeded`, `failed`, `cancelled`) or hands it back (`queued`,

@@ -6,6 +6,7 @@ pub(crate) mod admin_pages;
 pub(crate) mod api_batch;
 pub(crate) mod board;
 pub(crate) mod catalogue;
+pub(crate) mod custom_field_reconcile;
 pub(crate) mod custom_field_usage;
 pub(crate) mod custom_fields;
 pub(crate) mod jobs_rows;
