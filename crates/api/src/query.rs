@@ -280,6 +280,19 @@ impl CoreQuery {
             .map(Ruleset))
     }
 
+    /// One rule group (with its rules).
+    async fn rule_group(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<RuleGroup>> {
+        Ok(store(ctx)
+            .rule_group(id_of("RuleGroup", &id, "id").api()?)
+            .await
+            .api()?
+            .map(RuleGroup))
+    }
+
     /// One rule.
     async fn rule(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Rule>> {
         Ok(store(ctx)

@@ -103,7 +103,7 @@ async fn catalogue_and_rules(db: TestDb) {
       storageProfiles(first: 5) { edges { node { label medium } } }
       portsProfiles(first: 5) { edges { node { name } } }
       scoringProfiles { totalCount edges { node { id name isDefault weights } } }
-      rulesets { edges { node { name priority isActive groups { name rules { name conditions actions version } } } } }
+      rulesets { edges { node { id name priority isActive groups { id name rules { id name conditions actions version } } } } }
       customFields(entity: LISTING) { edges { node { key dataType } } }
       setting(key: "nope") { key }
       listingSchema { coreFields customFields { key } }
@@ -123,6 +123,21 @@ async fn catalogue_and_rules(db: TestDb) {
         !rs["groups"][0]["rules"].as_array().unwrap().is_empty(),
         "{rs}"
     );
+    // Each level of the tree is also readable by its own id.
+    let group = &rs["groups"][0];
+    let rule = &group["rules"][0];
+    let one = app
+        .ok(
+            "query($s: ID!, $g: ID!, $r: ID!) { ruleset(id: $s) { name } ruleGroup(id: $g) { name rules { id } } rule(id: $r) { name } none: ruleGroup(id: \"UnVsZUdyb3VwOjk5OTk5\") { id } }",
+            json!({"s": rs["id"], "g": group["id"], "r": rule["id"]}),
+            None,
+        )
+        .await;
+    assert_eq!(one["ruleset"]["name"], rs["name"]);
+    assert_eq!(one["ruleGroup"]["name"], group["name"]);
+    assert_eq!(one["ruleGroup"]["rules"][0]["id"], rule["id"]);
+    assert_eq!(one["rule"]["name"], rule["name"]);
+    assert!(one["none"].is_null());
     assert!(d["setting"].is_null());
     assert!(
         d["listingSchema"]["coreFields"]
