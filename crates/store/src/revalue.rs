@@ -34,6 +34,13 @@ pub struct ValuationChange {
     pub new_adjusted: Option<Decimal>,
     pub previous_class: Option<DealClass>,
     pub new_class: Option<DealClass>,
+    /// The list price the valuation was computed for.
+    pub price_usd: Decimal,
+    /// The new outputs, as written.
+    pub valuation: ListingValuation,
+    /// Whether the stored outputs differed and were written (decided by the write itself, so
+    /// a concurrent writer cannot make it wrong); only written listings get an event.
+    pub written: bool,
 }
 
 /// Everything a batch of valuations needs, loaded and compiled once.
@@ -379,6 +386,9 @@ pub async fn revalue_with(
             new_adjusted: v.adjusted_price_usd,
             previous_class: l.valuation.deal_class,
             new_class: v.deal_class,
+            price_usd: l.data.price_usd,
+            valuation: v.clone(),
+            written: false,
         });
         updates.push(ValuationUpdate {
             listing_id: l.id,
@@ -387,7 +397,11 @@ pub async fn revalue_with(
             job_id: job_id.clone(),
         });
     }
-    store.bulk_update_valuations(&updates).await?;
+    let outcome = store.bulk_update_valuations(&updates).await?;
+    let written: std::collections::HashSet<i64> = outcome.changed_ids.into_iter().collect();
+    for c in &mut changes {
+        c.written = written.contains(&c.listing_id);
+    }
     for (pid, s) in scores {
         store.upsert_listing_scores(pid, &s).await?;
     }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use bus::{BusEvent, ListingValuationUpdated};
-use chrono::{DateTime, Utc};
-use domain::model::{Listing, ValuationCause};
+use chrono::Utc;
+use domain::model::{ListingValuation, ValuationCause};
 use serde_json::Value as Json;
 use store::revalue::{ValuationChange, Valuer, revalue_with};
 use store::{RecalcCause, RecalcTarget, Store, StoreError};
@@ -43,9 +43,6 @@ pub(crate) async fn run(
     for t in targets {
         groups.entry(cause_of(t, causes)).or_default().push(t.id);
     }
-    // Rows written by this batch carry a `valued_at` after this instant; unchanged rows are
-    // not rewritten and keep theirs. (A millisecond of slack for the column's precision.)
-    let started = Utc::now() - chrono::Duration::milliseconds(1);
     let mut out = BatchOutcome::default();
     let mut changes: Vec<(ValuationChange, ValuationCause)> = Vec::with_capacity(targets.len());
     let clock = std::time::Instant::now();
@@ -65,14 +62,10 @@ pub(crate) async fn run(
         out.failed,
         clock.elapsed(),
     );
-    let ids: Vec<i64> = changes.iter().map(|(c, _)| c.listing_id).collect();
-    let now = store.listings_by_ids(&ids).await?;
+    // Events come from the outputs just written: no second read of the listings.
     for (c, cause) in changes {
-        let Some(l) = now.get(&c.listing_id) else {
-            continue;
-        };
-        if let Some(at) = l.valuation.valued_at.filter(|at| *at >= started) {
-            out.events.push(event(l, &c, cause, job_id, at));
+        if c.written {
+            out.events.push(event(&c, cause, job_id));
         }
     }
     Ok(out)
@@ -112,8 +105,8 @@ async fn isolate(
 }
 
 /// The metrics of a valuation: every output except the ones the event carries by name.
-fn metrics(l: &Listing) -> Json {
-    let mut m = serde_json::to_value(&l.valuation).unwrap_or(Json::Null);
+fn metrics(v: &ListingValuation) -> Json {
+    let mut m = serde_json::to_value(v).unwrap_or(Json::Null);
     if let Some(o) = m.as_object_mut() {
         for k in [
             "adjusted_price_usd",
@@ -128,25 +121,20 @@ fn metrics(l: &Listing) -> Json {
     m
 }
 
-fn event(
-    l: &Listing,
-    c: &ValuationChange,
-    cause: ValuationCause,
-    job_id: Uuid,
-    at: DateTime<Utc>,
-) -> BusEvent {
+fn event(c: &ValuationChange, cause: ValuationCause, job_id: Uuid) -> BusEvent {
+    let v = &c.valuation;
     BusEvent::ListingValuationUpdated(ListingValuationUpdated {
-        listing_id: l.id,
-        price_usd: l.data.price_usd,
+        listing_id: c.listing_id,
+        price_usd: c.price_usd,
         previous_adjusted_price_usd: c.previous_adjusted,
-        adjusted_price_usd: l.valuation.adjusted_price_usd,
+        adjusted_price_usd: v.adjusted_price_usd,
         previous_deal_class: c.previous_class,
-        deal_class: l.valuation.deal_class,
-        delta_pct: l.valuation.delta_pct,
-        metrics: metrics(l),
+        deal_class: v.deal_class,
+        delta_pct: v.delta_pct,
+        metrics: metrics(v),
         cause,
         job_id,
-        at,
+        at: v.valued_at.unwrap_or_else(Utc::now),
     })
 }
 

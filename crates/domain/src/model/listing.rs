@@ -149,10 +149,13 @@ pub struct ValuationUpdate {
 }
 
 /// What a batched valuation write did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BulkOutcome {
     /// Listings whose stored outputs differed and were written.
     pub changed: usize,
+    /// Their ids, in batch order (what the worker publishes events for).
+    #[serde(default)]
+    pub changed_ids: Vec<i64>,
     /// Listings whose outputs were already stored as given.
     pub unchanged: usize,
     /// Ids of the batch that do not exist (deleted meanwhile).

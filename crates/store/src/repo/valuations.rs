@@ -231,6 +231,7 @@ async fn sqlite_chunk<C: ConnectionTrait>(
         }
     }
     out.changed += changed.len();
+    out.changed_ids.extend(changed.iter().map(|u| u.listing_id));
     if !changed.is_empty() {
         update_chunk(txn, &changed, at).await?;
     }
@@ -385,6 +386,7 @@ async fn pg_chunk<C: ConnectionTrait>(
              OR h.adjusted_price_usd IS DISTINCT FROM c.adjusted_price_usd RETURNING 1) \
              SELECT (SELECT count(*) FROM cur) AS found, \
              (SELECT count(*) FROM cur WHERE changed) AS changed, \
+             (SELECT string_agg(id::text, ',') FROM cur WHERE changed) AS changed_ids, \
              (SELECT count(*) FROM hist) AS history",
         );
     let row = txn
@@ -397,6 +399,18 @@ async fn pg_chunk<C: ConnectionTrait>(
         usize::try_from(n).map_err(|_| StoreError::internal("negative count"))
     };
     let (found, changed, history) = (count("found")?, count("changed")?, count("history")?);
+    let ids: Option<String> = row.try_get("", "changed_ids")?;
+    for id in ids
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        out.changed_ids.push(
+            id.parse()
+                .map_err(|_| StoreError::internal("changed_ids holds a non-integer"))?,
+        );
+    }
     // `found`/`changed` count batch entries (a listing named twice counts twice, as on SQLite).
     out.missing += chunk.len().saturating_sub(found);
     out.changed += changed;
