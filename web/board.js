@@ -5,140 +5,9 @@
 // updated in place (keyed by id) so scroll position and filter inputs survive live updates.
 
 import { gql, GqlError } from './gql.js';
-import { h, money, signedMoney, pct, num, dealBadge, debounce, announce, errorText, DEAL_CLASSES } from './util.js';
-
-const ROW_FIELDS = `
-  id databaseId title price adjustedPrice delta deltaPct dealClass
-  dollarPerCpuMarkMulti dollarPerCpuMarkMultiAdjusted dollarPerCpuMarkSingle dollarPerCpuMarkSingleAdjusted
-  scoreComposite scores { profile { id } score }
-  cpu { name } gpu { name } ramGb primaryStorageGb primaryStorageType formFactor manufacturer`;
-
-const BOARD_SUB = `subscription Board($profileId: ID, $filter: ListingFilterInput, $first: Int!) {
-  dealBoard(profileId: $profileId, filter: $filter, first: $first) {
-    reason profileId at listings { ${ROW_FIELDS} }
-  }
-}`;
-
-const LISTINGS = `query Listings($filter: ListingFilterInput, $orderBy: ListingOrder,
-    $first: Int, $after: String, $last: Int, $before: String) {
-  listings(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
-    totalCount
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    nodes { ${ROW_FIELDS} }
-  }
-}`;
-
-const COUNT = `query Count($filter: ListingFilterInput) { listings(filter: $filter, first: 1) { totalCount } }`;
-
-const PROFILES = `query Profiles { scoringProfiles(first: 100) { nodes { id name isDefault } } }`;
-
-const UPDATES = `subscription Updates($filter: ValuationEventFilter) {
-  listingValuationUpdated(filter: $filter) {
-    __typename
-    ... on ListingValuationUpdate { listingId cause listing { ${ROW_FIELDS} } }
-    ... on Resync { reason missed }
-  }
-}`;
-
-const PAGE = 25;
-
-/**
- * @typedef {object} Column
- * @property {string} key
- * @property {string} label
- * @property {string} [title] a longer header description
- * @property {string} [order] the ListingOrderField (or RANK) it sorts by
- * @property {boolean} [numeric]
- * @property {(l: any, st: BoardState) => Node|string} cell
- */
-
-/**
- * @typedef {object} BoardState
- * @property {string} profile
- * @property {string} sort 'RANK' or a ListingOrderField
- * @property {'ASC'|'DESC'} dir
- * @property {Record<string, string>} f filter inputs (strings, as typed)
- */
-
-/** @param {any} l @param {BoardState} st */
-function scoreOf(l, st) {
-  const s = (l.scores || []).find((/** @type {any} */ x) => x.profile && x.profile.id === st.profile);
-  return s ? s.score : l.scoreComposite;
-}
-
-/** @type {Column[]} */
-const COLUMNS = [
-  { key: 'rank', label: '#', cell: () => '' },
-  {
-    key: 'title',
-    label: 'Listing',
-    order: 'TITLE',
-    cell: (l) => h('a', { href: `#/listing/${encodeURIComponent(l.id)}`, class: 'title-link' }, l.title),
-  },
-  { key: 'price', label: 'Price', order: 'PRICE', numeric: true, cell: (l) => money(l.price) },
-  { key: 'adjustedPrice', label: 'Adjusted', title: 'Adjusted price', order: 'ADJUSTED_PRICE', numeric: true, cell: (l) => money(l.adjustedPrice) },
-  { key: 'delta', label: 'Δ', title: 'List − adjusted price (positive = saving)', numeric: true, cell: (l) => signedMoney(l.delta) },
-  { key: 'deltaPct', label: 'Δ %', title: 'Delta as a percentage of the list price', numeric: true, cell: (l) => pct(l.deltaPct) },
-  { key: 'dealClass', label: 'Deal', cell: (l) => dealBadge(l.dealClass) },
-  { key: 'dpmMultiAdj', label: '$/multi adj', title: 'Adjusted $ per multi-thread CPU mark', order: 'DOLLAR_PER_CPU_MARK_MULTI_ADJUSTED', numeric: true, cell: (l) => num(l.dollarPerCpuMarkMultiAdjusted, 4) },
-  { key: 'dpmMulti', label: '$/multi', title: 'List $ per multi-thread CPU mark', order: 'DOLLAR_PER_CPU_MARK_MULTI', numeric: true, cell: (l) => num(l.dollarPerCpuMarkMulti, 4) },
-  { key: 'dpmSingleAdj', label: '$/single adj', title: 'Adjusted $ per single-thread CPU mark', order: 'DOLLAR_PER_CPU_MARK_SINGLE_ADJUSTED', numeric: true, cell: (l) => num(l.dollarPerCpuMarkSingleAdjusted, 4) },
-  { key: 'dpmSingle', label: '$/single', title: 'List $ per single-thread CPU mark', order: 'DOLLAR_PER_CPU_MARK_SINGLE', numeric: true, cell: (l) => num(l.dollarPerCpuMarkSingle, 4) },
-  { key: 'score', label: 'Score', title: 'Composite score under the chosen profile (sorting by it ranks the board)', order: 'RANK', numeric: true, cell: (l, st) => num(scoreOf(l, st), 2) },
-  { key: 'cpu', label: 'CPU', cell: (l) => (l.cpu ? l.cpu.name : '—') },
-  { key: 'gpu', label: 'GPU', cell: (l) => (l.gpu ? l.gpu.name : '—') },
-  { key: 'ram', label: 'RAM', numeric: true, cell: (l) => (l.ramGb ? `${l.ramGb} GB` : '—') },
-  {
-    key: 'storage',
-    label: 'Storage',
-    cell: (l) => (l.primaryStorageGb ? `${l.primaryStorageGb} GB${l.primaryStorageType ? ` ${l.primaryStorageType}` : ''}` : '—'),
-  },
-  { key: 'formFactor', label: 'Form factor', cell: (l) => l.formFactor || '—' },
-];
-
-const FILTER_KEYS = ['q', 'pmin', 'pmax', 'ff', 'mfr', 'ram', 'dc'];
-
-/** @param {URLSearchParams} p @returns {BoardState} */
-function stateFrom(p) {
-  /** @type {Record<string, string>} */
-  const f = {};
-  for (const k of FILTER_KEYS) f[k] = p.get(k) || '';
-  const dir = p.get('dir') === 'ASC' ? 'ASC' : p.get('dir') === 'DESC' ? 'DESC' : null;
-  const sort = p.get('sort') || 'RANK';
-  return { profile: p.get('profile') || '', sort, dir: dir || (sort === 'RANK' ? 'DESC' : 'ASC'), f };
-}
-
-/** @param {BoardState} st @returns {string} */
-function hashOf(st) {
-  const p = new URLSearchParams();
-  if (st.profile) p.set('profile', st.profile);
-  if (st.sort !== 'RANK') {
-    p.set('sort', st.sort);
-    p.set('dir', st.dir);
-  }
-  for (const k of FILTER_KEYS) if (st.f[k]) p.set(k, st.f[k]);
-  const s = p.toString();
-  return s ? `#/?${s}` : '#/';
-}
-
-/** @param {Record<string, string>} f @returns {Record<string, any>|null} the ListingFilterInput */
-function filterInput(f) {
-  /** @type {Record<string, any>} */
-  const out = {};
-  if (f.q.trim()) out.search = f.q.trim();
-  if (f.pmin && Number.isFinite(Number(f.pmin))) out.priceMin = String(Number(f.pmin));
-  if (f.pmax && Number.isFinite(Number(f.pmax))) out.priceMax = String(Number(f.pmax));
-  if (f.ff.trim()) out.formFactor = f.ff.trim();
-  if (f.mfr.trim()) out.manufacturer = f.mfr.trim();
-  if (f.ram && Number(f.ram) > 0) out.minRamGb = Number(f.ram);
-  if (f.dc) out.dealClasses = f.dc.split(',').filter(Boolean);
-  return Object.keys(out).length ? out : null;
-}
-
-/** @param {any} l @param {BoardState} st @returns {string} what a live update may change */
-function signature(l, st) {
-  return [l.price, l.adjustedPrice, l.dealClass, l.deltaPct, scoreOf(l, st), l.dollarPerCpuMarkMultiAdjusted].join('|');
-}
+import { h, money, dealBadge, debounce, announce, errorText, DEAL_CLASSES } from './util.js';
+import { COLUMNS, COUNT, LISTINGS, PAGE, PROFILES, filterOf, hashOf, isLive, orderOf, signature, stateFrom } from './board-model.js';
+import { startRankFeed, watchListings } from './board-rank.js';
 
 /** The last board URL, so the detail page's "back" keeps the filters. */
 export let lastBoardHash = '#/';
@@ -157,7 +26,8 @@ export function mountBoard(root, live, params) {
   let disposed = false;
   /** @type {(() => void)|null} */
   let stopData = null;
-  let limit = PAGE;
+  /** @type {ReturnType<typeof startRankFeed>|null} */
+  let rankFeed = null;
   /** @type {{first: number, after?: string}} */
   let cursor = { first: PAGE };
   /** @type {string[]} the `after` of each earlier page ('' = the first page) */
@@ -241,14 +111,12 @@ export function mountBoard(root, live, params) {
 
   /** @param {string} order */
   function sortBy(order) {
-    if (order === 'RANK') {
-      st.sort = 'RANK';
-      st.dir = 'DESC';
-    } else if (st.sort === order) {
+    if (st.sort === order) {
       st.dir = st.dir === 'ASC' ? 'DESC' : 'ASC';
     } else {
       st.sort = order;
-      st.dir = 'ASC';
+      // The board's rank starts best first (highest score), every other column ascending.
+      st.dir = order === 'RANK' ? 'DESC' : 'ASC';
     }
     renderHead();
     reload();
@@ -332,17 +200,17 @@ export function mountBoard(root, live, params) {
     if (location.hash !== lastBoardHash && (location.hash || '#/') !== lastBoardHash) history.replaceState(null, '', lastBoardHash);
     if (stopData) stopData();
     stopData = null;
+    rankFeed = null;
     for (const id of [...rowsById.keys()]) rowsById.get(id)?.remove();
     rowsById.clear();
     sigById.clear();
     dataById.clear();
     cursor = { first: PAGE };
     afterStack = [];
-    limit = PAGE;
     shown = 0;
     countSeq += 1;
     summary.textContent = 'Loading…';
-    if (st.sort === 'RANK') startRank();
+    if (isLive(st)) startRank();
     else loadPage();
   }
 
@@ -351,7 +219,7 @@ export function mountBoard(root, live, params) {
   async function refreshCount() {
     const seq = countSeq;
     try {
-      const d = await gql(COUNT, { filter: filterInput(st.f) });
+      const d = await gql(COUNT, { filter: filterOf(st) });
       if (seq !== countSeq || disposed) return;
       total = d.listings.totalCount;
       updateSummary();
@@ -364,8 +232,8 @@ export function mountBoard(root, live, params) {
   let pageStart = 0;
   function updateSummary() {
     const profile = profileSel.selectedOptions[0] ? profileSel.selectedOptions[0].textContent : '';
-    if (st.sort === 'RANK') {
-      summary.textContent = `Top ${shown} of ${total} listings, ranked by ${profile || 'the default profile'} · live`;
+    if (isLive(st)) {
+      summary.textContent = `Top ${shown} of ${total} active listings, ranked by ${profile || 'the default profile'} · live`;
     } else {
       const col = COLUMNS.find((c) => c.order === st.sort);
       summary.textContent = shown
@@ -374,29 +242,31 @@ export function mountBoard(root, live, params) {
     }
   }
 
-  // --- ranked mode: the dealBoard subscription
+  // --- ranked mode: the live board, then rank pages past it (board-rank.js)
   function startRank() {
     pager.dataset.mode = 'rank';
     prevBtn.hidden = true;
     nextBtn.hidden = true;
     moreBtn.hidden = false;
     refreshCount();
-    const vars = { profileId: st.profile || null, filter: filterInput(st.f), first: limit };
-    let initial = true;
-    const stop = live.subscribe(BOARD_SUB, vars, {
-      next: (d) => {
+    const feed = startRankFeed(live, st, PAGE, {
+      render: (rows, flashChanges) => {
         clearError();
-        const snap = d.dealBoard;
-        setRows(snap.listings, !initial && snap.reason === 'CHANGED', 0);
-        if (snap.reason !== 'CHANGED') refreshCount();
-        initial = false;
-        shown = snap.listings.length;
-        moreBtn.hidden = shown < limit || limit >= 100;
+        setRows(rows, flashChanges, 0);
+        shown = rows.length;
+        updateSummary();
+      },
+      update: (l) => patchRow(l),
+      status: (more, count) => {
+        if (count !== null) total = count;
+        moreBtn.hidden = !more;
         updateSummary();
       },
       error: (e) => showError(e),
+      resynced: () => refreshCount(),
     });
-    stopData = stop;
+    rankFeed = feed;
+    stopData = feed.stop;
   }
 
   // --- sorted mode: listings pages + listingValuationUpdated for the rows shown
@@ -409,7 +279,7 @@ export function mountBoard(root, live, params) {
     const seq = ++pageSeq;
     let d;
     try {
-      d = await gql(LISTINGS, { filter: filterInput(st.f), orderBy: { field: st.sort, direction: st.dir }, ...cursor });
+      d = await gql(LISTINGS, { filter: filterOf(st), orderBy: orderOf(st), ...cursor });
     } catch (e) {
       if (seq === pageSeq) showError(e);
       return;
@@ -431,32 +301,25 @@ export function mountBoard(root, live, params) {
     watchRows(conn.nodes.map((/** @type {any} */ l) => l.id));
   }
 
+  /** @param {any} l new values of a shown row: updated in place (no re-ordering) */
+  function patchRow(l) {
+    const tr = rowsById.get(l.id);
+    if (!tr) return;
+    const rank = Number(tr.firstElementChild ? tr.firstElementChild.textContent : 0);
+    renderRow(l, rank);
+    const sig = signature(l, st);
+    if (sigById.get(l.id) !== sig) {
+      flash(tr);
+      announce(`${l.title} updated: adjusted ${money(l.adjustedPrice)}`);
+    }
+    sigById.set(l.id, sig);
+    dataById.set(l.id, l);
+  }
+
   /** @param {string[]} ids */
   function watchRows(ids) {
     if (stopData) stopData();
-    stopData = null;
-    if (!ids.length) return;
-    stopData = live.subscribe(UPDATES, { filter: { listingIds: ids } }, {
-      next: (d) => {
-        const m = d.listingValuationUpdated;
-        if (m.__typename === 'Resync') {
-          loadPage();
-          return;
-        }
-        const tr = rowsById.get(m.listingId);
-        if (!tr || !m.listing) return;
-        const rank = Number(tr.firstElementChild ? tr.firstElementChild.textContent : 0);
-        renderRow(m.listing, rank);
-        const sig = signature(m.listing, st);
-        if (sigById.get(m.listingId) !== sig) {
-          flash(tr);
-          announce(`${m.listing.title} updated: adjusted ${money(m.listing.adjustedPrice)}`);
-        }
-        sigById.set(m.listingId, sig);
-        dataById.set(m.listingId, m.listing);
-      },
-      error: (e) => showError(e),
-    });
+    stopData = watchListings(live, ids, { update: patchRow, resync: () => loadPage(), error: (e) => showError(e) });
   }
 
   nextBtn.addEventListener('click', () => {
@@ -472,9 +335,7 @@ export function mountBoard(root, live, params) {
     loadPage();
   });
   moreBtn.addEventListener('click', () => {
-    limit = Math.min(100, limit + PAGE);
-    if (stopData) stopData();
-    startRank();
+    if (rankFeed) rankFeed.more();
   });
 
   // --- filter inputs

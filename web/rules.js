@@ -1,10 +1,11 @@
 // @ts-check
-// Rules: rulesets → groups → rules with active toggles, priority and order; editing a rule's
-// conditions and actions (the server's validation errors shown at the field), a preview of
-// the draft on live data (`previewRule`), and a progress bar fed by `recalculationProgress`.
+// Rules: rulesets → groups → rules with active toggles, priority and order; the rule editor
+// (rule-editor.js: condition builder, actions editor, preview, field errors), and a progress bar
+// fed by `recalculationProgress` after a save.
 
 import { gql, getToken, GqlError } from './gql.js';
-import { h, money, signedMoney, num, errorText, announce } from './util.js';
+import { h, errorText, announce } from './util.js';
+import { ruleEditor } from './rule-editor.js';
 
 const RULESETS = `query Rulesets {
   rulesets(first: 100) {
@@ -14,17 +15,11 @@ const RULESETS = `query Rulesets {
         rules { id databaseId name description isActive evaluationOrder conditions actions version } }
     }
   }
+  ruleBuilderMetadata { actionTypes logicalOperators metricAliases operators entities { key fields { path valueType } } }
 }`;
 
 const UPDATE_RULE = `mutation UpdateRule($id: ID!, $input: RuleInput!) {
   updateRule(id: $id, input: $input) { id name isActive evaluationOrder conditions actions version description }
-}`;
-
-const PREVIEW = `query Preview($actions: JSON!, $conditions: JSON) {
-  previewRule(actions: $actions, conditions: $conditions, sampleSize: 200) {
-    evaluated matched errors totalAdjustment averageAdjustment minAdjustment maxAdjustment
-    samples { adjustment listing { id title price adjustedPrice } }
-  }
 }`;
 
 const LATEST_JOB = `query LatestJob { jobs(first: 5) { nodes { id status coalescedInto createdAt total processed changed } } }`;
@@ -49,6 +44,8 @@ export function mountRules(root, live) {
   const status = h('div', { class: 'progress-area', id: 'recalc', 'aria-live': 'polite' });
   const tree = h('div', { class: 'rules-tree', 'aria-busy': 'true' }, h('p', null, 'Loading…'));
   const signedIn = !!getToken();
+  /** @type {import('./condition-builder.js').Meta} the builders' fields, operators, action types */
+  let meta = { entities: [], operators: [], logicalOperators: ['and', 'or', 'not'], actionTypes: [], metricAliases: [] };
   root.replaceChildren(
     h(
       'section',
@@ -154,125 +151,11 @@ export function mountRules(root, live) {
     return h('label', { class: 'inline-field' }, label, ' ', input, err);
   }
 
-  /** @param {any} rule @param {HTMLElement} li */
-  function editor(rule, li) {
-    const name = /** @type {HTMLInputElement} */ (h('input', { name: 'name', value: rule.name, required: true, maxlength: 128 }));
-    const order = /** @type {HTMLInputElement} */ (h('input', { name: 'evaluationOrder', type: 'number', value: rule.evaluationOrder }));
-    const cond = /** @type {HTMLTextAreaElement} */ (h('textarea', { name: 'conditions', rows: 8, spellcheck: 'false' }));
-    cond.value = rule.conditions === null ? '' : JSON.stringify(rule.conditions, null, 2);
-    const acts = /** @type {HTMLTextAreaElement} */ (h('textarea', { name: 'actions', rows: 8, spellcheck: 'false' }));
-    acts.value = JSON.stringify(rule.actions, null, 2);
-    /** @type {Record<string, HTMLElement>} */
-    const errs = {};
-    const field = (/** @type {string} */ key, /** @type {string} */ label, /** @type {HTMLElement} */ control, /** @type {string} */ hint) => {
-      errs[key] = h('p', { class: 'field-error', id: `err-${rule.databaseId}-${key}`, role: 'alert', hidden: true });
-      control.setAttribute('aria-describedby', `err-${rule.databaseId}-${key}`);
-      return h('div', { class: `field field-${key}` }, h('label', null, label, control), hint ? h('small', null, hint) : null, errs[key]);
-    };
-    const formError = h('p', { class: 'error', role: 'alert', hidden: true });
-    const previewBox = h('div', { class: 'preview', 'aria-live': 'polite' });
-    const clearErrors = () => {
-      for (const e of Object.values(errs)) {
-        e.hidden = true;
-        e.textContent = '';
-      }
-      formError.hidden = true;
-    };
-    /** @param {unknown} e */
-    const showError = (e) => {
-      const gqlErr = e instanceof GqlError ? e : null;
-      const first = gqlErr && gqlErr.errors[0];
-      const path = first && first.extensions && typeof first.extensions.field === 'string' ? first.extensions.field : '';
-      const key = Object.keys(errs).find((k) => path === k || path.startsWith(`${k}.`) || path.startsWith(`${k}[`));
-      const code = gqlErr ? gqlErr.code : '';
-      const msg =
-        code === 'UNAUTHENTICATED' ? `${errorText(e)} — sign in with an editor token to save.` : code === 'FORBIDDEN' ? `${errorText(e)} — this token may not change rules.` : errorText(e);
-      if (key) {
-        errs[key].hidden = false;
-        errs[key].textContent = `${path}: ${msg}`;
-      } else {
-        formError.hidden = false;
-        formError.textContent = msg;
-      }
-    };
-    /** @returns {Record<string, any>|null} */
-    const draft = () => {
-      clearErrors();
-      /** @type {Record<string, any>} */
-      const input = { name: name.value.trim(), evaluationOrder: Number(order.value) };
-      try {
-        input.conditions = cond.value.trim() ? JSON.parse(cond.value) : null;
-      } catch (e) {
-        errs.conditions.hidden = false;
-        errs.conditions.textContent = `Not valid JSON: ${errorText(e)}`;
-        return null;
-      }
-      try {
-        input.actions = JSON.parse(acts.value);
-      } catch (e) {
-        errs.actions.hidden = false;
-        errs.actions.textContent = `Not valid JSON: ${errorText(e)}`;
-        return null;
-      }
-      return input;
-    };
-    const saveBtn = h('button', { type: 'submit', class: 'primary' }, 'Save');
-    const form = h(
-      'form',
-      {
-        class: 'rule-editor',
-        'aria-label': `Edit ${rule.name}`,
-        onsubmit: async (/** @type {Event} */ ev) => {
-          ev.preventDefault();
-          const input = draft();
-          if (!input) return;
-          /** @type {HTMLButtonElement} */ (saveBtn).disabled = true;
-          try {
-            const r = await save(rule.id, input);
-            Object.assign(rule, r);
-            li.replaceWith(ruleItem(rule));
-            announce(`Saved ${r.name} (version ${r.version})`);
-          } catch (e) {
-            showError(e);
-          } finally {
-            /** @type {HTMLButtonElement} */ (saveBtn).disabled = false;
-          }
-        },
-      },
-      field('name', 'Name', name, ''),
-      field('evaluationOrder', 'Evaluation order', order, 'ascending within the group'),
-      field('conditions', 'Conditions (JSON, empty = always)', cond, '{"logic": "and", "conditions": [{"field": "ram_gb", "operator": "gte", "value": 16}]}'),
-      field('actions', 'Actions (JSON list)', acts, '[{"type": "fixed_value", "value": -10}]'),
-      formError,
-      h(
-        'div',
-        { class: 'buttons' },
-        saveBtn,
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            onclick: async () => {
-              const input = draft();
-              if (!input) return;
-              previewBox.replaceChildren(h('p', null, 'Previewing…'));
-              try {
-                const d = await gql(PREVIEW, { actions: input.actions, conditions: input.conditions });
-                previewBox.replaceChildren(previewView(d.previewRule));
-              } catch (e) {
-                previewBox.replaceChildren();
-                showError(e);
-              }
-            },
-          },
-          'Preview on live data',
-        ),
-        h('button', { type: 'button', class: 'secondary', onclick: () => li.replaceWith(ruleItem(rule)) }, 'Cancel'),
-      ),
-      previewBox,
-    );
-    return form;
+  /** @param {any} rule @param {HTMLElement} li @param {any} r the saved rule */
+  function saved(rule, li, r) {
+    Object.assign(rule, r);
+    li.replaceWith(ruleItem(rule));
+    announce(`Saved ${r.name} (version ${r.version})`);
   }
 
   /** @param {any} rule @returns {HTMLElement} */
@@ -300,7 +183,7 @@ export function mountRules(root, live) {
       h('strong', null, rule.name),
       h('code', { class: 'actions-summary' }, rule.actions.map((/** @type {any} */ a) => `${a.type}${a.value !== undefined ? ` ${a.value}` : ''}${a.formula ? ` ${a.formula}` : ''}`).join(', ')),
       h('small', null, `v${rule.version}`),
-      h('button', { type: 'button', class: 'secondary edit', onclick: () => li.replaceChildren(summary, editor(rule, li)) }, 'Edit'),
+      h('button', { type: 'button', class: 'secondary edit', onclick: () => li.replaceChildren(summary, ruleEditor(rule, meta, { save, saved: (/** @type {any} */ r) => saved(rule, li, r), cancel: () => li.replaceWith(ruleItem(rule)) })) }, 'Edit'),
       err,
     );
     li.append(summary);
@@ -316,6 +199,7 @@ export function mountRules(root, live) {
       return;
     }
     if (disposed) return;
+    meta = d.ruleBuilderMetadata;
     tree.setAttribute('aria-busy', 'false');
     const sets = d.rulesets.nodes;
     if (!sets.length) {
@@ -353,28 +237,4 @@ export function mountRules(root, live) {
     disposed = true;
     for (const s of stops) s();
   };
-}
-
-/** @param {any} p the RulePreview */
-function previewView(p) {
-  return h(
-    'div',
-    { class: 'preview-result', id: 'preview-result' },
-    h('p', null, `Matched ${p.matched} of ${p.evaluated} listings${p.errors ? `, ${p.errors} errors` : ''}; total ${signedMoney(p.totalAdjustment)}, average ${signedMoney(p.averageAdjustment)} (${signedMoney(p.minAdjustment)} … ${signedMoney(p.maxAdjustment)}).`),
-    p.samples.length
-      ? h(
-          'table',
-          null,
-          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Listing'), h('th', { scope: 'col', class: 'num' }, 'Adjusted now'), h('th', { scope: 'col', class: 'num' }, 'This rule'))),
-          h(
-            'tbody',
-            null,
-            p.samples.map((/** @type {any} */ s) =>
-              h('tr', null, h('td', null, h('a', { href: `#/listing/${encodeURIComponent(s.listing.id)}` }, s.listing.title)), h('td', { class: 'num' }, money(s.listing.adjustedPrice)), h('td', { class: 'num' }, signedMoney(s.adjustment))),
-            ),
-          ),
-        )
-      : null,
-    h('small', null, `sampled with ${num(p.evaluated, 0)} listings`),
-  );
 }

@@ -114,6 +114,28 @@ pub enum ListingOrderField {
     UpdatedAt,
     /// Title.
     Title,
+    /// List − adjusted price (`Listing.delta`); listings without an adjusted price last.
+    Delta,
+    /// Delta as a percentage of the list price (`Listing.deltaPct`); unvalued listings last.
+    DeltaPct,
+    /// Deal class by rank, not alphabetically: ascending is great deal, good deal, light
+    /// saving, neutral, light premium, premium; unclassified listings last.
+    DealClass,
+    /// The CPU's name, ignoring case; listings without a CPU last.
+    Cpu,
+    /// The GPU's name, ignoring case; listings without a GPU last.
+    Gpu,
+    /// Total RAM in GB; listings without a RAM size last.
+    Ram,
+    /// Primary storage in GB; listings without a primary storage size last.
+    Storage,
+    /// Form factor text; listings without one last.
+    FormFactor,
+    /// The deal board's rank for `ListingOrder.profileId` (the default profile when absent):
+    /// ascending is the `dealBoard` order (composite score descending, then adjusted $ per
+    /// multi-thread mark ascending, missing values last in both, then id), so cursor pages
+    /// continue a board past its 100 rows; descending is the exact reverse.
+    BoardRank,
 }
 
 /// Sort direction.
@@ -127,18 +149,21 @@ pub enum OrderDirection {
 }
 
 /// A listing order.
-#[derive(InputObject, Debug, Clone, Copy)]
+#[derive(InputObject, Debug, Clone)]
 pub struct ListingOrder {
     /// The key.
     pub field: ListingOrderField,
     /// The direction (ascending by default).
     #[graphql(default)]
     pub direction: OrderDirection,
+    /// The scoring profile of `BOARD_RANK` (default: the default profile); refused with any
+    /// other field.
+    pub profile_id: Option<ID>,
 }
 
 impl ListingOrder {
-    /// The store sort.
-    pub fn to_store(self) -> ListingSort {
+    /// The store sort; `profileId` is checked here, whether the profile exists by the store.
+    pub fn to_store(self) -> Result<ListingSort, ApiError> {
         use ListingOrderField as F;
         let key = match self.field {
             F::Id => ListingSortKey::Id,
@@ -153,10 +178,31 @@ impl ListingOrder {
             F::CreatedAt => ListingSortKey::CreatedAt,
             F::UpdatedAt => ListingSortKey::UpdatedAt,
             F::Title => ListingSortKey::Title,
+            F::Delta => ListingSortKey::Delta,
+            F::DeltaPct => ListingSortKey::DeltaPct,
+            F::DealClass => ListingSortKey::DealClass,
+            F::Cpu => ListingSortKey::Cpu,
+            F::Gpu => ListingSortKey::Gpu,
+            F::Ram => ListingSortKey::RamGb,
+            F::Storage => ListingSortKey::StorageGb,
+            F::FormFactor => ListingSortKey::FormFactor,
+            F::BoardRank => ListingSortKey::BoardRank(
+                self.profile_id
+                    .as_ref()
+                    .map(|id| id_of("ScoringProfile", id, "profileId"))
+                    .transpose()?,
+            ),
         };
-        ListingSort {
+        if self.profile_id.is_some() && self.field != F::BoardRank {
+            return Err(ApiError::invalid(
+                "profileId",
+                "profile_without_rank",
+                "profileId applies to BOARD_RANK only",
+            ));
+        }
+        Ok(ListingSort {
             key,
             descending: self.direction == OrderDirection::Desc,
-        }
+        })
     }
 }

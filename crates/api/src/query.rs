@@ -115,7 +115,10 @@ impl CoreQuery {
             .checked(ctx, 20)
             .api()?;
         let f = filter.unwrap_or_default().to_store().api()?;
-        let sort = order_by.map(ListingOrder::to_store).unwrap_or_default();
+        let sort = order_by
+            .map(ListingOrder::to_store)
+            .transpose()?
+            .unwrap_or_default();
         let s = store(ctx);
         let page = s.list_listings(&f, sort, &req).await.api()?;
         let node = ctx.look_ahead().field("edges").field("node");

@@ -43,8 +43,13 @@ static ASSETS: &[Asset] = &[
     asset!("gql.js", JS),
     asset!("util.js", JS),
     asset!("board.js", JS),
+    asset!("board-model.js", JS),
+    asset!("board-rank.js", JS),
     asset!("detail.js", JS),
     asset!("rules.js", JS),
+    asset!("rule-editor.js", JS),
+    asset!("condition-builder.js", JS),
+    asset!("actions-editor.js", JS),
     asset!("catalogue.js", JS),
     asset!("alerts.js", JS),
 ];

@@ -103,6 +103,15 @@ const FIELDS: &[&str] = &[
     "CREATED_AT",
     "UPDATED_AT",
     "TITLE",
+    "DELTA",
+    "DELTA_PCT",
+    "DEAL_CLASS",
+    "CPU",
+    "GPU",
+    "RAM",
+    "STORAGE",
+    "FORM_FACTOR",
+    "BOARD_RANK",
 ];
 
 async fn listings_every_order(db: TestDb) {
@@ -133,6 +142,76 @@ async fn listings_every_order(db: TestDb) {
             )
             .await;
             assert_eq!(got.len(), 33, "{f} {dir}");
+        }
+    }
+    // The board rank of a profile other than the default one (its scores are joined).
+    let profiles = app
+        .ok(
+            "{ scoringProfiles { nodes { id isDefault } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    let other = profiles["scoringProfiles"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["isDefault"] == false)
+        .unwrap()["id"]
+        .clone();
+    for dir in ["ASC", "DESC"] {
+        let order = json!({"field": "BOARD_RANK", "direction": dir, "profileId": other});
+        let got = walk(&app, &d, json!({ "order": order }), 7).await;
+        assert_eq!(got.len(), 33, "BOARD_RANK {dir}");
+    }
+    // The board-column keys order by the value the board shows, NULLs last both ways.
+    let shown = "query($order: ListingOrder) { listings(first: 200, orderBy: $order) { nodes { deltaPct dealClass ramGb } } }";
+    let classes = [
+        "GREAT_DEAL",
+        "GOOD_DEAL",
+        "LIGHT_SAVING",
+        "NEUTRAL",
+        "LIGHT_PREMIUM",
+        "PREMIUM",
+    ];
+    for (field, key) in [
+        ("DELTA_PCT", "deltaPct"),
+        ("DEAL_CLASS", "dealClass"),
+        ("RAM", "ramGb"),
+    ] {
+        for dir in ["ASC", "DESC"] {
+            let order = json!({"field": field, "direction": dir});
+            let r = app.ok(shown, json!({ "order": order }), None).await;
+            let vals: Vec<Option<f64>> = r["listings"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| match &n[key] {
+                    Value::Null => None,
+                    Value::String(c) if key == "dealClass" => {
+                        classes.iter().position(|x| x == c).map(|i| i as f64)
+                    }
+                    Value::String(t) => Some(t.parse().unwrap()),
+                    v => v.as_f64(),
+                })
+                .collect();
+            let present: Vec<f64> = vals.iter().map_while(|v| *v).collect();
+            assert!(
+                vals[present.len()..].iter().all(Option::is_none),
+                "{field} {dir}: NULLs last"
+            );
+            assert!(
+                present.windows(2).all(|w| if dir == "ASC" {
+                    w[0] <= w[1]
+                } else {
+                    w[0] >= w[1]
+                }),
+                "{field} {dir}: {vals:?}"
+            );
+            assert!(
+                present.len() > 1 && present.first() != present.last(),
+                "{field}: values vary"
+            );
         }
     }
     // Filters hold in both directions, and totalCount is the filtered count.
@@ -191,6 +270,25 @@ async fn bad_arguments(db: TestDb) {
     bad(
         &app.err(&d, json!({"first": 2, "after": ""}), None).await,
         "after",
+    );
+    // `profileId` belongs to BOARD_RANK, and must name a profile.
+    bad(
+        &app.err(
+            &d,
+            json!({"first": 2, "order": {"field": "PRICE", "profileId": "1"}}),
+            None,
+        )
+        .await,
+        "profileId",
+    );
+    bad(
+        &app.err(
+            &d,
+            json!({"first": 2, "order": {"field": "BOARD_RANK", "profileId": "999999"}}),
+            None,
+        )
+        .await,
+        "profileId",
     );
     // A cursor of another sort, and of another list, is foreign.
     let by_price = app

@@ -1,8 +1,8 @@
-//! Listing lists: filters, any sort key, keyset (cursor) pagination.
+//! Listing lists: filters, any sort key (see `listing_sort`), keyset (cursor) pagination.
 //!
-//! Every sort is `(key, id)` in one direction, matching the `(key, id)` indexes of the
-//! migration, so a page is an index range scan whatever its depth. Nullable keys (valuation
-//! outputs) put NULLs last: a page first walks the non-null range with a row-value bound
+//! Every sort is `(key, id)` in one direction; for the indexed keys this matches the
+//! `(key, id)` indexes of the migration, so a page is an index range scan whatever its depth.
+//! Nullable keys (valuation outputs, optional components) put NULLs last: a page first walks the non-null range with a row-value bound
 //! `(key, id) > (v, id0)`, then, when that runs out, the NULL rows by id. On SQLite decimal
 //! text is compared and ordered through `CAST(key AS REAL)`, the expression the indexes use.
 
@@ -11,112 +11,16 @@ use domain::model::{Condition, DealClass, Listing, ListingStatus};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
+use super::listing_sort::{Kind, Part};
+pub use super::listing_sort::{ListingSort, ListingSortKey};
 use super::listings::listing_record;
 use crate::dec::Sql;
 use crate::entity::listing;
 use crate::error::{Result, StoreError};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::store::Store;
-
-/// What listings can be sorted by (`id` breaks ties).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ListingSortKey {
-    #[default]
-    Id,
-    Price,
-    AdjustedPrice,
-    DollarPerMarkMulti,
-    DollarPerMarkMultiAdjusted,
-    DollarPerMarkSingle,
-    DollarPerMarkSingleAdjusted,
-    ScoreComposite,
-    PerfPerWatt,
-    CreatedAt,
-    UpdatedAt,
-    Title,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Id,
-    Decimal,
-    Time,
-    Text,
-}
-
-impl ListingSortKey {
-    fn column(self) -> (&'static str, Kind, bool) {
-        use ListingSortKey::*;
-        match self {
-            Id => ("id", Kind::Id, false),
-            Price => ("price_usd", Kind::Decimal, false),
-            AdjustedPrice => ("adjusted_price_usd", Kind::Decimal, true),
-            DollarPerMarkMulti => ("dollar_per_cpu_mark_multi", Kind::Decimal, true),
-            DollarPerMarkMultiAdjusted => {
-                ("dollar_per_cpu_mark_multi_adjusted", Kind::Decimal, true)
-            }
-            DollarPerMarkSingle => ("dollar_per_cpu_mark_single", Kind::Decimal, true),
-            DollarPerMarkSingleAdjusted => {
-                ("dollar_per_cpu_mark_single_adjusted", Kind::Decimal, true)
-            }
-            ScoreComposite => ("score_composite", Kind::Decimal, true),
-            PerfPerWatt => ("perf_per_watt", Kind::Decimal, true),
-            CreatedAt => ("created_at", Kind::Time, false),
-            UpdatedAt => ("updated_at", Kind::Time, false),
-            Title => ("title", Kind::Text, false),
-        }
-    }
-
-    fn value(self, l: &Listing) -> Json {
-        use ListingSortKey::*;
-        let d = |v: Option<Decimal>| v.map(|d| json!(d.to_string())).unwrap_or(Json::Null);
-        let v = &l.valuation;
-        match self {
-            Id => Json::Null,
-            Price => json!(l.data.price_usd.to_string()),
-            AdjustedPrice => d(v.adjusted_price_usd),
-            DollarPerMarkMulti => d(v.dollar_per_cpu_mark_multi),
-            DollarPerMarkMultiAdjusted => d(v.dollar_per_cpu_mark_multi_adjusted),
-            DollarPerMarkSingle => d(v.dollar_per_cpu_mark_single),
-            DollarPerMarkSingleAdjusted => d(v.dollar_per_cpu_mark_single_adjusted),
-            ScoreComposite => d(v.score_composite),
-            PerfPerWatt => d(v.perf_per_watt),
-            CreatedAt => json!(l.created_at.to_rfc3339()),
-            UpdatedAt => json!(l.updated_at.to_rfc3339()),
-            Title => json!(l.data.title),
-        }
-    }
-}
-
-/// A sort: key and direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ListingSort {
-    pub key: ListingSortKey,
-    pub descending: bool,
-}
-
-impl ListingSort {
-    pub fn asc(key: ListingSortKey) -> Self {
-        Self {
-            key,
-            descending: false,
-        }
-    }
-
-    pub fn desc(key: ListingSortKey) -> Self {
-        Self {
-            key,
-            descending: true,
-        }
-    }
-
-    fn tag(&self) -> String {
-        let (col, _, _) = self.key.column();
-        format!("{col}:{}", if self.descending { "desc" } else { "asc" })
-    }
-}
 
 /// Listing filters; every set field must hold (AND), lists mean "any of".
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -263,6 +167,10 @@ pub(super) fn push_filters(q: &mut Sql, f: &ListingFilter) -> Result<()> {
 
 fn bind_key(q: &mut Sql, kind: Kind, v: &Json, field: &str) -> Result<()> {
     let bad = || StoreError::validation(field, "not a cursor of this list");
+    if kind == Kind::Int {
+        q.bind(v.as_i64().ok_or_else(bad)?);
+        return Ok(());
+    }
     let s = v.as_str().ok_or_else(bad)?;
     match kind {
         Kind::Decimal => bind_dec(q, s.parse::<Decimal>().map_err(|_| bad())?),
@@ -272,10 +180,9 @@ fn bind_key(q: &mut Sql, kind: Kind, v: &Json, field: &str) -> Result<()> {
                 .with_timezone(&Utc);
             q.bind(t);
         }
-        Kind::Text => {
+        Kind::Text | Kind::Int => {
             q.bind(s.to_owned());
         }
-        Kind::Id => return Err(bad()),
     }
     Ok(())
 }
@@ -301,14 +208,23 @@ impl Store {
     pub async fn list_listings(
         &self,
         filter: &ListingFilter,
-        sort: ListingSort,
+        mut sort: ListingSort,
         req: &PageRequest,
     ) -> Result<Page<Listing>> {
+        if let ListingSortKey::BoardRank(Some(p)) = sort.key {
+            // The default profile's scores are the listing's own column, as on the board.
+            let profile = self
+                .scoring_profile(p)
+                .await?
+                .ok_or_else(|| StoreError::validation("profileId", "no such scoring profile"))?;
+            if profile.data.is_default {
+                sort.key = ListingSortKey::BoardRank(None);
+            }
+        }
         let limit = req.limit();
         let tag = sort.tag();
         let (after, before) = req.bounds(&tag)?;
-        let (_, kind, nullable) = sort.key.column();
-        let nullable = nullable && kind != Kind::Id;
+        let (_, nullable) = sort.key.parts(self.backend == sea_orm::DbBackend::Sqlite);
         let segment = |c: &Cursor| usize::from(nullable && c.v.is_null());
         // The list is the non-null segment, then (for nullable keys) the NULL segment; a
         // backward page walks them in reverse.
@@ -345,16 +261,24 @@ impl Store {
         let items = rows
             .iter()
             .map(|r| {
-                listing::Model::from_query_result(r, "")
+                let l = listing::Model::from_query_result(r, "")
                     .map_err(StoreError::from)
-                    .and_then(listing_record)
+                    .and_then(listing_record)?;
+                let v = sort.key.value(&l, r)?;
+                Ok((l, v))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(crate::page::finish(items, req, |l| Cursor {
+        let page = crate::page::finish(items, req, |(l, v)| Cursor {
             s: tag.clone(),
-            v: sort.key.value(l),
+            v: v.clone(),
             id: l.id,
-        }))
+        });
+        Ok(Page {
+            items: page.items.into_iter().map(|(l, _)| l).collect(),
+            cursors: page.cursors,
+            has_next: page.has_next,
+            has_previous: page.has_previous,
+        })
     }
 }
 
@@ -374,20 +298,20 @@ fn segment_query(
     sort: ListingSort,
     seg: Segment<'_>,
 ) -> Result<Sql> {
-    let (col, kind, nullable) = sort.key.column();
+    let (parts, nullable) = sort.key.parts(backend == sea_orm::DbBackend::Sqlite);
     let mut q = Sql::new(backend);
-    q.push("SELECT * FROM listings WHERE 1 = 1");
+    q.push("SELECT listings.*");
+    if let Some(joined) = sort.key.joined() {
+        q.push(&format!(", {joined} AS sort_k0"));
+    }
+    q.push(" FROM listings WHERE 1 = 1");
     push_filters(&mut q, filter)?;
-    let expr = if kind == Kind::Decimal {
-        num_expr(&q, col)
-    } else {
-        col.to_owned()
-    };
-    let keyed = kind != Kind::Id && !seg.nulls;
-    if seg.nulls {
-        q.push(&format!(" AND {col} IS NULL"));
-    } else if keyed && nullable {
-        q.push(&format!(" AND {expr} IS NOT NULL"));
+    let keyed: &[Part] = if seg.nulls { &[] } else { &parts };
+    if nullable {
+        let is = if seg.nulls { "IS NULL" } else { "IS NOT NULL" };
+        for p in &parts {
+            q.push(&format!(" AND {} {is}", p.expr));
+        }
     }
     // `>` means "later in the list" for an ascending sort, `<` for a descending one.
     let (later, earlier) = if sort.descending {
@@ -395,26 +319,42 @@ fn segment_query(
     } else {
         (">", "<")
     };
+    let row: String = keyed
+        .iter()
+        .map(|p| format!("{}, ", p.expr))
+        .chain(["id".to_owned()])
+        .collect();
     for (c, op, field) in [(seg.after, later, "after"), (seg.before, earlier, "before")] {
         let Some(c) = c else { continue };
-        if keyed {
-            q.push(&format!(" AND ({expr}, id) {op} ("));
-            bind_key(&mut q, kind, &c.v, field)?;
-            q.push(", ").bind(c.id).push(")");
-        } else {
-            q.push(&format!(" AND id {op} ")).bind(c.id);
+        q.push(&format!(" AND ({row}) {op} ("));
+        // One part: the value itself; more: an array with one value per part.
+        let values: Vec<&Json> = match keyed.len() {
+            0 => vec![],
+            1 => vec![&c.v],
+            n => {
+                let a = c.v.as_array().filter(|a| a.len() == n);
+                a.ok_or_else(|| StoreError::validation(field, "not a cursor of this list"))?
+                    .iter()
+                    .collect()
+            }
+        };
+        for (p, v) in keyed.iter().zip(values) {
+            bind_key(&mut q, p.kind, v, field)?;
+            q.push(", ");
         }
+        q.bind(c.id).push(")");
     }
     let dir = if sort.descending != seg.backward {
         "DESC"
     } else {
         "ASC"
     };
-    if keyed {
-        q.push(&format!(" ORDER BY {expr} {dir}, id {dir}"));
-    } else {
-        q.push(&format!(" ORDER BY id {dir}"));
-    }
+    let order: Vec<String> = keyed
+        .iter()
+        .map(|p| format!("{} {dir}", p.expr))
+        .chain([format!("id {dir}")])
+        .collect();
+    q.push(&format!(" ORDER BY {}", order.join(", ")));
     q.push(&format!(" LIMIT {}", seg.limit));
     Ok(q)
 }

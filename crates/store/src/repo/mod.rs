@@ -12,6 +12,7 @@ pub(crate) mod custom_fields;
 pub(crate) mod jobs_rows;
 pub(crate) mod jobs_targets;
 pub(crate) mod listing_query;
+pub(crate) mod listing_sort;
 pub(crate) mod listings;
 pub(crate) mod profiles;
 pub(crate) mod rules;
