@@ -3,12 +3,10 @@
 //!
 //! One bus subscription per process (not one per WebSocket) keeps Redis connections constant
 //! however many clients watch the board. Each GraphQL subscription reads the broadcast
-//! channel and filters it itself — except subscriptions to named listings, which register in
-//! the [`ListingIndex`](super::index) and receive only their listings' events. Nothing is ever dropped silently: when the bus reports a
+//! channel and filters it itself. Nothing is ever dropped silently: when the bus reports a
 //! gap (reconnect, lag upstream) the hub forwards its `Resync`, and a subscription that falls
 //! behind the broadcast channel turns the `Lagged` error into a `Resync` of its own.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,8 +15,6 @@ use tokio::sync::{broadcast, watch};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::{Stream, StreamExt};
-
-use super::index::ListingIndex;
 
 /// How many messages the broadcast channel holds before slow subscriptions lag (a full
 /// recalculation batch of events for every subscription to read at its own pace).
@@ -32,25 +28,13 @@ pub struct EventHub {
 
 struct Inner {
     tx: broadcast::Sender<BusMessage>,
-    index: Arc<ListingIndex>,
     shutdown: watch::Sender<bool>,
-}
-
-impl Inner {
-    /// Hands a message to both fan-outs: the index (watchers of named listings) and the
-    /// broadcast channel (everyone else).
-    fn dispatch(&self, message: BusMessage) {
-        self.index.dispatch(&message);
-        // No receiver is not an error: nobody is watching.
-        let _ = self.tx.send(message);
-    }
 }
 
 impl std::fmt::Debug for EventHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventHub")
             .field("subscriptions", &self.inner.tx.receiver_count())
-            .field("listing_watchers", &self.inner.index.len())
             .finish()
     }
 }
@@ -60,7 +44,7 @@ impl EventHub {
     /// backoff if the bus ever ends the stream). Must run inside a tokio runtime.
     pub fn start(bus: Arc<dyn EventBus>, capacity: usize) -> EventHub {
         let hub = EventHub::detached(capacity);
-        tokio::spawn(pump(bus, hub.inner.clone(), hub.shutdown_signal()));
+        tokio::spawn(pump(bus, hub.inner.tx.clone(), hub.shutdown_signal()));
         hub
     }
 
@@ -72,17 +56,14 @@ impl EventHub {
         let (tx, _) = broadcast::channel(capacity.max(16));
         let (shutdown, _) = watch::channel(false);
         EventHub {
-            inner: Arc::new(Inner {
-                tx,
-                index: Arc::default(),
-                shutdown,
-            }),
+            inner: Arc::new(Inner { tx, shutdown }),
         }
     }
 
     /// Delivers a message to this process's subscriptions only (not through the bus).
     pub fn publish_local(&self, message: BusMessage) {
-        self.inner.dispatch(message);
+        // No receiver is not an error: nobody is watching.
+        let _ = self.inner.tx.send(message);
     }
 
     /// A new reader of the fan-out; lag becomes `Resync(Lagged)`.
@@ -95,18 +76,9 @@ impl EventHub {
         })
     }
 
-    /// A reader of the valuation events of `listings` only (and every resync), through the
-    /// listing index: other events never wake it. Lag becomes `Resync(Lagged)`.
-    pub fn subscribe_listings(
-        &self,
-        listings: &HashSet<i64>,
-    ) -> impl Stream<Item = BusMessage> + Send + Unpin + 'static {
-        self.inner.index.watch(listings)
-    }
-
     /// How many readers the fan-out has (one per running GraphQL subscription).
     pub fn readers(&self) -> usize {
-        self.inner.tx.receiver_count() + self.inner.index.len()
+        self.inner.tx.receiver_count()
     }
 
     /// Tells every WebSocket connection to close (the server is shutting down).
@@ -124,8 +96,12 @@ impl EventHub {
     }
 }
 
-/// Holds the bus subscription and hands each message to the hub's fan-outs until shutdown.
-async fn pump(bus: Arc<dyn EventBus>, hub: Arc<Inner>, shutdown: impl Future<Output = ()>) {
+/// Holds the bus subscription and copies it into the broadcast channel until shutdown.
+async fn pump(
+    bus: Arc<dyn EventBus>,
+    tx: broadcast::Sender<BusMessage>,
+    shutdown: impl Future<Output = ()>,
+) {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff = Duration::from_millis(100);
     let mut first = true;
@@ -139,7 +115,7 @@ async fn pump(bus: Arc<dyn EventBus>, hub: Arc<Inner>, shutdown: impl Future<Out
                 backoff = Duration::from_millis(100);
                 if !first {
                     // Anything published between the old stream's end and now is gone.
-                    hub.dispatch(BusMessage::Resync(ResyncReason::Reconnected));
+                    let _ = tx.send(BusMessage::Resync(ResyncReason::Reconnected));
                 }
                 first = false;
                 loop {
@@ -148,7 +124,9 @@ async fn pump(bus: Arc<dyn EventBus>, hub: Arc<Inner>, shutdown: impl Future<Out
                         m = stream.recv() => m,
                     };
                     match next {
-                        Some(m) => hub.dispatch(m),
+                        Some(m) => {
+                            let _ = tx.send(m);
+                        }
                         None => break,
                     }
                 }

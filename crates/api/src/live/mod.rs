@@ -2,8 +2,7 @@
 //!
 //! Layout:
 //! - [`hub`] — [`EventHub`]: the process's single bus subscription fanned out through a
-//!   broadcast channel; lag and reconnects become `Resync`. [`index`] — the listing-id index
-//!   that hands a valuation event only to the subscriptions watching its listing.
+//!   broadcast channel; lag and reconnects become `Resync`.
 //! - [`subscription`] — the subscription root: `listingValuationUpdated`, `dealBoard`,
 //!   `recalculationProgress`, `dealAlerts`; [`board`] — the throttled board stream;
 //!   [`types`] — what they yield and the in-memory event filter.
@@ -12,7 +11,6 @@
 
 pub mod board;
 pub mod hub;
-pub(crate) mod index;
 pub mod protocol;
 pub mod socket;
 pub mod subscription;

@@ -39,7 +39,7 @@ impl Subscription {
         filter: Option<ValuationEventFilter>,
     ) -> async_graphql::Result<BoxStream<'static, ValuationMessage>> {
         let f = filter.unwrap_or_default().compile().api()?;
-        let events = events_for(hub(ctx)?, &f);
+        let events = hub(ctx)?.subscribe();
         Ok(super::tracked(events.filter_map(move |m| {
             let out = match m {
                 BusMessage::Event(ev) => valuation_of(&ev)
@@ -160,7 +160,7 @@ impl Subscription {
     ) -> async_graphql::Result<BoxStream<'static, DealAlertMessage>> {
         let f = filter.unwrap_or_default().compile().api()?;
         let min: domain::model::DealClass = min_class.into();
-        let events = events_for(hub(ctx)?, &f);
+        let events = hub(ctx)?.subscribe();
         Ok(super::tracked(events.filter_map(move |m| {
             let out = match m {
                 BusMessage::Event(ev) => valuation_of(&ev)
@@ -174,15 +174,6 @@ impl Subscription {
             };
             std::future::ready(out)
         })))
-    }
-}
-
-/// The hub messages a valuation filter can match: only its listings' events (through the
-/// listing index) when it names listings, else the whole broadcast.
-fn events_for(hub: &EventHub, f: &EventFilter) -> BoxStream<'static, BusMessage> {
-    match f.listing_ids() {
-        Some(ids) => hub.subscribe_listings(ids).boxed(),
-        None => hub.subscribe().boxed(),
     }
 }
 

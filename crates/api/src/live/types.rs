@@ -284,11 +284,6 @@ fn within(v: Option<Decimal>, (lo, hi): (Option<Decimal>, Option<Decimal>)) -> b
 }
 
 impl EventFilter {
-    /// The listings the filter is limited to, when it names any.
-    pub fn listing_ids(&self) -> Option<&std::collections::HashSet<i64>> {
-        self.listing_ids.as_ref().filter(|s| !s.is_empty())
-    }
-
     /// Whether the event passes every criterion.
     pub fn matches(&self, e: &bus::ListingValuationUpdated) -> bool {
         self.listing_ids
