@@ -36,7 +36,8 @@ pub struct ValuationChange {
     pub new_class: Option<DealClass>,
     /// The list price the valuation was computed for.
     pub price_usd: Decimal,
-    /// The new outputs, as written.
+    /// The new outputs, as written, without the breakdown (events do not carry it, and
+    /// copying a breakdown per listing is a measurable share of a batch).
     pub valuation: ListingValuation,
     /// Whether the stored outputs differed and were written (decided by the write itself, so
     /// a concurrent writer cannot make it wrong); only written listings get an event.
@@ -340,6 +341,26 @@ fn json_row(root: Root, j: &Json) -> Row {
     Context::row(root, fields)
 }
 
+/// `v` without its breakdown.
+fn outputs_only(v: &ListingValuation) -> ListingValuation {
+    ListingValuation {
+        adjusted_price_usd: v.adjusted_price_usd,
+        valuation_breakdown: None,
+        valued_at: v.valued_at,
+        deal_class: v.deal_class,
+        delta_pct: v.delta_pct,
+        score_cpu_multi: v.score_cpu_multi,
+        score_cpu_single: v.score_cpu_single,
+        score_gpu: v.score_gpu,
+        perf_per_watt: v.perf_per_watt,
+        score_composite: v.score_composite,
+        dollar_per_cpu_mark_multi: v.dollar_per_cpu_mark_multi,
+        dollar_per_cpu_mark_multi_adjusted: v.dollar_per_cpu_mark_multi_adjusted,
+        dollar_per_cpu_mark_single: v.dollar_per_cpu_mark_single,
+        dollar_per_cpu_mark_single_adjusted: v.dollar_per_cpu_mark_single_adjusted,
+    }
+}
+
 /// Revalues `listing_ids` (missing ids are skipped) and writes the outputs and scores.
 pub async fn revalue(
     store: &Store,
@@ -387,7 +408,7 @@ pub async fn revalue_with(
             previous_class: l.valuation.deal_class,
             new_class: v.deal_class,
             price_usd: l.data.price_usd,
-            valuation: v.clone(),
+            valuation: outputs_only(&v),
             written: false,
         });
         updates.push(ValuationUpdate {
