@@ -19,13 +19,13 @@ both_backends! {
 
 const EXPORT: &str = "query($ids: [ID!]!, $m: PackageMetadataInput) {
     exportRulesetPackage(rulesetIds: $ids, metadata: $m) }";
-const INSTALL: &str = "mutation($p: JSON!, $s: PackageMergeStrategy) {
+const INSTALL: &str = "mutation($p: JSON!, $s: PackageMergeStrategy = REPLACE) {
     installRulesetPackage(package: $p, mergeStrategy: $s) {
         plan { name targetName outcome existingRulesetId groups rulesCreated rulesUpdated }
         rulesets { id databaseId name priority isActive conditions
                    groups { name isActive rules { name version isActive } } }
         customFieldsCreated { key } jobId } }";
-const PREVIEW: &str = "query($p: JSON!, $s: PackageMergeStrategy) {
+const PREVIEW: &str = "query($p: JSON!, $s: PackageMergeStrategy = REPLACE) {
     previewRulesetPackage(package: $p, mergeStrategy: $s) {
         valid rulesets { targetName outcome rulesCreated rulesUpdated }
         customFieldsToCreate { entity key dataType } errors { path kind message } } }";
@@ -90,7 +90,7 @@ async fn build_ruleset(app: &TestApp) -> String {
             (
                 "off",
                 false,
-                json!({"logic": "or", "conditions": [{"field": "ram_gb", "operator": "lt", "value": 8}]}),
+                json!({"logic": "or", "conditions": [{"field": "ram_gb", "operator": "less_than", "value": 8}]}),
             ),
         ] {
             app.ok(
