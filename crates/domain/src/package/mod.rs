@@ -7,6 +7,7 @@
 //! runs the same plan without writing, so preview and install never disagree.
 
 pub mod export;
+mod fields;
 pub mod plan;
 pub mod v1;
 
