@@ -1,11 +1,15 @@
 //! Baselines over GraphQL (DOMAIN.md §7.6, §9 "baseline"): `baseline` and `baselineDiff`
 //! (viewer), `instantiateBaseline` and `adoptBaseline` (admin). Shapes, hashes and diffs are
 //! `domain::baseline`; the store writes the system ruleset in one transaction.
+//! `valuationLayerInfluence` and `topRules` (viewer) aggregate the stored breakdowns of the
+//! active and pending listings, a page at a time.
 
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::Utc;
+use domain::baseline::influence::Influence;
 use domain::baseline::{self, diff};
 use domain::model::{ApiRole, ChangeMeta, RuleAuditAction, ValuationCause};
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::auth::require;
@@ -67,6 +71,71 @@ pub struct BaselineResult {
     pub job_id: Option<String>,
 }
 
+/// How much one valuation layer moves prices (over active and pending listings).
+#[derive(SimpleObject, Debug, Clone)]
+pub struct LayerInfluence {
+    /// `baseline` (system baselines, priority ≤ 5), `basic` (≤ 10) or `advanced`.
+    pub layer: String,
+    /// Listings whose valuation evaluated a ruleset of this layer.
+    pub listings: i64,
+    /// Of those, listings the layer moved.
+    pub adjusted_listings: i64,
+    /// Σ of the layer's adjustments.
+    pub total_adjustment: Decimal,
+    /// Σ of |the layer's adjustment| per listing ÷ listings (0 without listings), 4 places.
+    pub mean_abs_adjustment: Decimal,
+    /// This layer's Σ|adjustment| ÷ that of all layers (0–1, 4 places; 0 when nothing moved).
+    pub share: Decimal,
+}
+
+/// A rule and how much it moved prices.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct TopRule {
+    /// The rule's global id.
+    pub rule_id: ID,
+    /// Its name when valued.
+    pub rule_name: String,
+    /// Its group's name.
+    pub group_name: String,
+    /// Its ruleset's global id.
+    pub ruleset_id: ID,
+    /// Its ruleset's name.
+    pub ruleset_name: String,
+    /// Its ruleset's layer.
+    pub layer: String,
+    /// Listings it matched.
+    pub matched: i64,
+    /// Σ of its adjustments.
+    pub total_adjustment: Decimal,
+    /// Σ of |its adjustment|.
+    pub total_abs_adjustment: Decimal,
+}
+
+/// Aggregates the stored breakdowns of active and pending listings.
+async fn influence(ctx: &Context<'_>) -> async_graphql::Result<Influence> {
+    let s = store(ctx);
+    let mut acc = Influence::default();
+    let mut after = 0;
+    loop {
+        let page = s.valuation_breakdowns(after, 1000).await.api()?;
+        let Some((last, _)) = page.last() else {
+            return Ok(acc);
+        };
+        after = *last;
+        for (_, b) in &page {
+            acc.add(b);
+        }
+    }
+}
+
+fn ratio(a: Decimal, b: Decimal) -> Decimal {
+    if b.is_zero() {
+        Decimal::ZERO
+    } else {
+        (a / b).round_dp(4)
+    }
+}
+
 /// Baseline queries.
 #[derive(Debug, Default)]
 pub struct BaselineQuery;
@@ -81,6 +150,59 @@ impl BaselineQuery {
             .await
             .api()?
             .map(|(rs, _)| Ruleset(rs)))
+    }
+
+    /// Per valuation layer, how many active/pending listings it moved and by how much, from the stored breakdowns.
+    async fn valuation_layer_influence(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<LayerInfluence>> {
+        require(ctx, ApiRole::Viewer)?;
+        let acc = influence(ctx).await?;
+        let all: Decimal = acc.layers.values().map(|t| t.total_abs_adjustment).sum();
+        Ok(acc
+            .layers
+            .into_iter()
+            .map(|(layer, t)| LayerInfluence {
+                layer,
+                listings: i64::try_from(t.listings).unwrap_or(i64::MAX),
+                adjusted_listings: i64::try_from(t.adjusted_listings).unwrap_or(i64::MAX),
+                total_adjustment: t.total_adjustment,
+                mean_abs_adjustment: ratio(t.total_abs_adjustment, Decimal::from(t.listings)),
+                share: ratio(t.total_abs_adjustment, all),
+            })
+            .collect())
+    }
+
+    /// The rules that moved active/pending listing prices most (Σ|adjustment| descending, then rule id), from the stored breakdowns.
+    async fn top_rules(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            default = 10,
+            validator(minimum = 1, maximum = 100),
+            desc = "How many (1–100)."
+        )]
+        first: i32,
+    ) -> async_graphql::Result<Vec<TopRule>> {
+        require(ctx, ApiRole::Viewer)?;
+        let acc = influence(ctx).await?;
+        let n = usize::try_from(first).unwrap_or(10);
+        Ok(acc
+            .top_rules(n)
+            .into_iter()
+            .map(|r| TopRule {
+                rule_id: global_id("Rule", r.rule_id),
+                rule_name: r.rule_name,
+                group_name: r.group_name,
+                ruleset_id: global_id("Ruleset", r.ruleset_id),
+                ruleset_name: r.ruleset_name,
+                layer: r.layer,
+                matched: i64::try_from(r.matched).unwrap_or(i64::MAX),
+                total_adjustment: r.total_adjustment,
+                total_abs_adjustment: r.total_abs_adjustment,
+            })
+            .collect())
     }
 
     /// Compares a candidate baseline document with the active baseline: fields (`<entity>.<id>`) added, changed per attribute, and removed. Nothing is written.

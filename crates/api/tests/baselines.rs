@@ -94,6 +94,26 @@ async fn instantiate(db: TestDb) {
         "placeholder rules add exactly 0"
     );
 
+    // The influence reports read the stored breakdowns: the baseline layer moved nothing.
+    let q = "{ valuationLayerInfluence { layer listings adjustedListings totalAdjustment share }
+               topRules(first: 3) { ruleId layer matched totalAbsAdjustment } }";
+    let d = app.ok(q, json!({}), Some(&app.viewer)).await;
+    let layers = d["valuationLayerInfluence"].as_array().unwrap();
+    let base = layers.iter().find(|l| l["layer"] == "baseline").unwrap();
+    assert_eq!(base["listings"].as_u64(), Some(prices.len() as u64));
+    assert_eq!(
+        (base["adjustedListings"].as_i64(), base["share"].as_str()),
+        (Some(0), Some("0"))
+    );
+    let top = d["topRules"].as_array().unwrap();
+    assert!(!top.is_empty() && top.len() <= 3);
+    let abs: Vec<f64> = top
+        .iter()
+        .map(|r| r["totalAbsAdjustment"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(abs.windows(2).all(|w| w[0] >= w[1]), "{abs:?}");
+    assert!(abs[0] > 0.0, "the seeded rules move prices");
+
     // The same content with other key order and spacing: the same ruleset, nothing new.
     let audit = app.store.rule_audit(None, 100_000).await.unwrap().len();
     let text = "{\"entities\": {\"ram\": [{\"unit\": \"GB\", \"proper_name\": \"RAM\", \"id\": \"capacity\", \"description\": \"RAM size\"}],

@@ -1,12 +1,14 @@
 //! Baseline documents (DOMAIN.md §7.6): their shape, the canonical JSON and its SHA-256 (the
 //! idempotency key), the read-only system ruleset a document becomes, the document read back
-//! from such a ruleset, and diffs/selections between documents ([`diff`]).
+//! from such a ruleset, diffs/selections between documents ([`diff`]), and the layer and
+//! rule influence reports over stored breakdowns ([`influence`]).
 //!
 //! The system ruleset is expressed as a [`PackageRuleset`] so the store installs it with the
 //! package code; each field's rule keeps the whole field object in `metadata.field`, which is
 //! what lets [`document_of`] rebuild the document exactly (same hash) for diffs and adoption.
 
 pub mod diff;
+pub mod influence;
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value as Json, json};

@@ -13,7 +13,7 @@ use serde_json::{Value as Json, json};
 use super::packages::write_ruleset;
 use super::rules::{AuditRow, audit, ruleset_record, to_json};
 use crate::dec::now;
-use crate::entity::ruleset;
+use crate::entity::{listing, ruleset};
 use crate::error::{ErrCtx, Result};
 use crate::store::Store;
 
@@ -156,5 +156,30 @@ impl Store {
             .collect();
         let doc = document_of(&rs.data.metadata, &tree);
         Ok(Some((rs, doc)))
+    }
+
+    /// Stored breakdowns of active and pending listings after `after_id`, by id (the
+    /// influence reports page through them).
+    pub async fn valuation_breakdowns(
+        &self,
+        after_id: i64,
+        limit: u64,
+    ) -> Result<Vec<(i64, Json)>> {
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+        let rows: Vec<(i64, Option<Json>)> = listing::Entity::find()
+            .select_only()
+            .column(listing::Column::Id)
+            .column(listing::Column::ValuationBreakdown)
+            .filter(listing::Column::Id.gt(after_id))
+            .filter(listing::Column::Status.is_in(["active", "pending"]))
+            .order_by_asc(listing::Column::Id)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, b)| (id, b.unwrap_or(Json::Null)))
+            .collect())
     }
 }
