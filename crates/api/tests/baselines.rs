@@ -315,4 +315,17 @@ async fn read_only(db: TestDb) {
         (e["code"].as_str(), e["kind"].as_str()),
         (Some("BAD_USER_INPUT"), Some("read_only"))
     );
+
+    // Its own export installs beside it as an ordinary, editable ruleset.
+    let q = "query($id: ID!) { exportRulesetPackage(rulesetIds: [$id]) }";
+    let d = app.ok(q, json!({"id": rs["id"]}), admin).await;
+    let q = "mutation($p: JSON!) { installRulesetPackage(package: $p, mergeStrategy: VERSION) {
+        rulesets { name metadata } } }";
+    let d = app
+        .ok(q, json!({"p": d["exportRulesetPackage"]}), admin)
+        .await;
+    let copy = &d["installRulesetPackage"]["rulesets"][0];
+    assert_eq!(copy["name"], "System: Baseline v1.0.20251003 (v1.0.0)");
+    assert!(copy["metadata"].get("read_only").is_none(), "{copy}");
+    assert!(copy["metadata"].get("system_baseline").is_none(), "{copy}");
 }

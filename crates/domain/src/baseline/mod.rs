@@ -29,12 +29,13 @@ pub fn validate(doc: &Json) -> Result<Vec<Field>, PackageIssue> {
         .as_object()
         .ok_or_else(|| bad("", "a baseline must be a JSON object"))?;
     match obj.get("schema_version") {
-        Some(Json::String(s)) if !s.trim().is_empty() => {}
+        // Bounded so the ruleset name stays within 128 characters.
+        Some(Json::String(s)) if !s.trim().is_empty() && s.chars().count() <= 32 => {}
         Some(Json::Number(_)) => {}
         _ => {
             return Err(bad(
                 "schema_version",
-                "schema_version must be a non-empty string",
+                "schema_version must be a string of 1–32 characters",
             ));
         }
     }

@@ -233,6 +233,19 @@ pub(crate) async fn write_ruleset(
     Ok(rs)
 }
 
+/// A package ruleset without the keys that make a system baseline: read-only system rulesets
+/// come only from the admin's baseline operations, never from a package (an exported baseline
+/// installs as an ordinary, editable ruleset).
+fn user_ruleset(prs: &PackageRuleset) -> PackageRuleset {
+    let mut out = prs.clone();
+    if let Json::Object(m) = &mut out.metadata {
+        for k in ["system_baseline", "read_only", "source_hash"] {
+            m.remove(k);
+        }
+    }
+    out
+}
+
 impl Store {
     /// Rulesets with their groups and rules, in the order of `ids` (export).
     pub async fn ruleset_trees(&self, ids: &[i64]) -> Result<Vec<RulesetTree>> {
@@ -305,7 +318,7 @@ impl Store {
                 rulesets.push(ruleset_record(b));
                 continue;
             }
-            let rs = write_ruleset(&txn, prs, p, meta).await?;
+            let rs = write_ruleset(&txn, &user_ruleset(prs), p, meta).await?;
             let (created, updated) = p.rule_counts();
             let row = AuditRow {
                 ruleset_id: Some(rs.id),
