@@ -18,8 +18,12 @@
 //! - [`config`] — [`ApiConfig`], filled by the app from its settings.
 //! - [`transfer`] — `exportListings`/`exportCpus`/`exportGpus`, `importPassmark` and the
 //!   `GET /exports/{name}` download route.
+//! - [`packages`] — ruleset packages (`exportRulesetPackage`, `previewRulesetPackage`,
+//!   `installRulesetPackage`); [`baseline`] — `baseline`, `baselineDiff`,
+//!   `instantiateBaseline`, `adoptBaseline`.
 
 pub mod auth;
+pub mod baseline;
 pub mod config;
 pub mod error;
 pub mod extras;
@@ -29,6 +33,7 @@ pub mod insights;
 pub mod live;
 pub mod loaders;
 pub mod mutation;
+pub mod packages;
 mod preview;
 pub mod query;
 pub mod recalc;

@@ -41,7 +41,12 @@ pub(crate) async fn count_listings(s: &Store, f: &ListingFilter) -> Result<u64, 
 
 /// Queries: the core ones and the job queries.
 #[derive(MergedObject, Debug, Default)]
-pub struct Query(CoreQuery, crate::types::jobs::JobQuery);
+pub struct Query(
+    CoreQuery,
+    crate::types::jobs::JobQuery,
+    crate::packages::PackageQuery,
+    crate::baseline::BaselineQuery,
+);
 
 /// Lookups and connections.
 #[derive(Debug, Default)]

@@ -257,6 +257,22 @@ const MUTATIONS: &[(&str, &str, u8)] = &[
         r##"mutation { importPassmark(file: "#__graphql_file__:0") { committed } }"##,
         2,
     ),
+    (
+        // Not a package: permitted callers get BAD_USER_INPUT.
+        "installRulesetPackage",
+        r#"mutation { installRulesetPackage(package: {}) { jobId } }"#,
+        2,
+    ),
+    (
+        "instantiateBaseline",
+        r#"mutation { instantiateBaseline(document: {}) { created } }"#,
+        3,
+    ),
+    (
+        "adoptBaseline",
+        r#"mutation { adoptBaseline(candidate: {}) { created } }"#,
+        3,
+    ),
 ];
 
 async fn matrix(db: TestDb) {

@@ -10,6 +10,7 @@ mod export;
 mod import;
 mod migrate;
 mod ops_routes;
+mod ruleset;
 mod schema;
 mod seed;
 mod serve;
@@ -68,6 +69,13 @@ enum Command {
     Export(Box<export::ExportArgs>),
     /// Imports CPU marks from a PassMark CSV or JSON file (all or nothing).
     ImportPassmark(Box<import::PassmarkArgs>),
+    /// Exports rulesets as a `.dbrs` package or installs one (all or nothing).
+    Ruleset {
+        #[command(subcommand)]
+        action: ruleset::Action,
+        #[command(flatten)]
+        db: migrate::DbArgs,
+    },
     /// Manages API tokens.
     Token {
         #[command(subcommand)]
@@ -87,6 +95,7 @@ fn main() -> ExitCode {
         Command::Seed { listings, db } => db.settings().and_then(|s| seed::run(listings, &s)),
         Command::Serve(args) => args.settings().and_then(|s| serve::run(&args, &s)),
         Command::Schema { out } => schema::run(&out),
+        Command::Ruleset { action, db } => db.settings().and_then(|s| ruleset::run(&action, &s)),
         Command::Token { action, db } => db.settings().and_then(|s| token::run(&action, &s)),
         Command::Worker(args) => args.settings().and_then(|s| worker::run(&s)),
         Command::Export(args) => args.db.settings().and_then(|s| export::run(&args, &s)),

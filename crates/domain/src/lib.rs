@@ -16,6 +16,11 @@
 //! - [`custom_fields`] — custom-field keys, definitions and value validation (§6).
 //! - [`parsing`] — text parsers for import and derivation (§7.3).
 //! - [`model`] — records and enumerations of the stored entities (§2–3), engine-agnostic.
+//! - [`package`] — ruleset packages (`.dbrs`, §7.5): the format, version-1 conversion, export
+//!   and the install plan; [`baseline`] — baseline documents (§7.6): shape, canonical hash,
+//!   the system ruleset they become and diffs. Pure, so the store can run the plan inside its
+//!   install transaction and the API's preview runs the very same code (the `transfer` crate
+//!   depends on `store` and could not be used there).
 //! - [`acceptance`] — the runner of engine acceptance cases (used by tests and `check-cases`).
 //! - [`error`] — the closed set of error kinds and the error type with a path.
 //!
@@ -24,6 +29,7 @@
 
 pub mod acceptance;
 pub mod action;
+pub mod baseline;
 pub mod condition;
 pub mod context;
 pub mod custom_fields;
@@ -32,6 +38,7 @@ pub mod error;
 pub mod formula;
 pub mod metrics;
 pub mod model;
+pub mod package;
 pub mod parsing;
 pub mod valuation;
 pub mod value;

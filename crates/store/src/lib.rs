@@ -14,7 +14,8 @@
 //! - `repo` — `impl Store` blocks per aggregate: catalogue (CPUs, GPUs), profiles (ports,
 //!   RAM, storage), listings, listing queries (filters, sorts, keyset), valuations (batched
 //!   writes, history), scoring, rules (versions, audit), custom fields, admin (settings,
-//!   tokens, imports, jobs).
+//!   tokens, imports, jobs), packages (the one-transaction install of a ruleset package, the
+//!   trees export reads) and packages_baseline (baselines as read-only system rulesets).
 //! - [`seed`] — sample data written for this project and a deterministic listing generator.
 
 mod dec;
@@ -34,6 +35,8 @@ pub use repo::jobs_targets::{
     RecalcCause, RecalcRequestOutcome, RecalcTarget, RecalcTargets, recalc_causes,
 };
 pub use repo::listing_query::{ListingFilter, ListingSort, ListingSortKey};
+pub use repo::packages::{Installed, Refused};
+pub use repo::packages_baseline::BaselineWrite;
 pub use store::{
     Backend, DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, MigrationState, PoolStats, Store,
 };

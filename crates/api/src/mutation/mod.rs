@@ -38,6 +38,8 @@ pub struct Mutation(
     listing_ports::ListingPortsMutation,
     basic::BasicMutation,
     crate::transfer::TransferMutation,
+    crate::packages::PackageMutation,
+    crate::baseline::BaselineMutation,
 );
 
 /// The result of a delete.

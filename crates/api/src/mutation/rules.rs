@@ -118,6 +118,14 @@ async fn writable_ruleset(s: &Store, id: i64) -> Result<m::Ruleset, ApiError> {
     Ok(rs)
 }
 
+/// Refuses writes to a group of a read-only ruleset (system baselines): `FORBIDDEN`.
+async fn writable_group(s: &Store, group_id: i64) -> Result<(), ApiError> {
+    if let Some(g) = s.rule_group(group_id).await? {
+        writable_ruleset(s, g.data.ruleset_id).await?;
+    }
+    Ok(())
+}
+
 fn valid_version(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
     parts.len() == 3
@@ -321,6 +329,7 @@ impl RuleMutation {
     async fn delete_rule_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deleted> {
         require(ctx, ApiRole::Editor)?;
         let n = id_of("RuleGroup", &id, "id").api()?;
+        writable_group(store(ctx), n).await.api()?;
         not_basic(store(ctx), n).await.api()?;
         store(ctx)
             .delete_rule_group(n, &meta(ctx, None))
@@ -346,6 +355,7 @@ impl RuleMutation {
             ApiError::invalid("input.groupId", "invalid_value", "groupId is required")
         })?;
         let gid = id_of("RuleGroup", gid, "input.groupId").api()?;
+        writable_group(s, gid).await.api()?;
         not_basic(s, gid).await.api()?;
         let name = input.name.clone().unwrap_or_default();
         check_len("input.name", &name, 1, 128).api()?;
@@ -401,6 +411,7 @@ impl RuleMutation {
             .api()?
             .ok_or_else(|| ApiError::not_found("rule", n))?
             .data;
+        writable_group(s, d.group_id).await.api()?;
         not_basic(s, d.group_id).await.api()?;
         if let Some(x) = input.name {
             d.name = x.trim().to_owned();
@@ -442,6 +453,7 @@ impl RuleMutation {
         require(ctx, ApiRole::Editor)?;
         let n = id_of("Rule", &id, "id").api()?;
         if let Some(r) = store(ctx).rule(n).await.api()? {
+            writable_group(store(ctx), r.data.group_id).await.api()?;
             not_basic(store(ctx), r.data.group_id).await.api()?;
         }
         store(ctx).delete_rule(n, &meta(ctx, None)).await.api()?;

@@ -11,7 +11,7 @@ use crate::entity::{attribute_history, custom_field, custom_field_audit};
 use crate::error::{ErrCtx, Result, StoreError};
 use crate::store::Store;
 
-pub(super) fn field_record(m: custom_field::Model) -> Result<CustomField> {
+pub(crate) fn field_record(m: custom_field::Model) -> Result<CustomField> {
     Ok(Record {
         id: m.id,
         data: CustomFieldData {
@@ -49,7 +49,7 @@ pub(super) fn audit_record(m: custom_field_audit::Model) -> Result<CustomFieldAu
     })
 }
 
-pub(super) fn field_active(d: &CustomFieldData) -> custom_field::ActiveModel {
+pub(crate) fn field_active(d: &CustomFieldData) -> custom_field::ActiveModel {
     custom_field::ActiveModel {
         entity: Set(d.entity.as_str().to_owned()),
         key: Set(d.key.clone()),

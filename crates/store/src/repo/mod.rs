@@ -14,6 +14,8 @@ pub(crate) mod jobs_targets;
 pub(crate) mod listing_query;
 pub(crate) mod listing_sort;
 pub(crate) mod listings;
+pub(crate) mod packages;
+pub(crate) mod packages_baseline;
 pub(crate) mod profiles;
 pub(crate) mod rules;
 pub(crate) mod scoring;

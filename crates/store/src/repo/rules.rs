@@ -13,7 +13,7 @@ use crate::entity::{rule, rule_audit, rule_group, rule_version, ruleset};
 use crate::error::{ErrCtx, Result, StoreError};
 use crate::store::Store;
 
-fn ruleset_record(m: ruleset::Model) -> Ruleset {
+pub(crate) fn ruleset_record(m: ruleset::Model) -> Ruleset {
     Record {
         id: m.id,
         data: RulesetData {
@@ -48,7 +48,7 @@ pub(crate) fn group_record(m: rule_group::Model) -> RuleGroup {
     }
 }
 
-fn rule_record(m: rule::Model) -> Rule {
+pub(crate) fn rule_record(m: rule::Model) -> Rule {
     Rule {
         id: m.id,
         data: RuleData {
@@ -68,21 +68,21 @@ fn rule_record(m: rule::Model) -> Rule {
     }
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Json {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Json {
     serde_json::to_value(v).unwrap_or(Json::Null)
 }
 
-struct AuditRow<'a> {
-    ruleset_id: Option<i64>,
-    group_id: Option<i64>,
-    rule_id: Option<i64>,
-    action: RuleAuditAction,
-    before: Json,
-    after: Json,
-    meta: &'a ChangeMeta,
+pub(crate) struct AuditRow<'a> {
+    pub(crate) ruleset_id: Option<i64>,
+    pub(crate) group_id: Option<i64>,
+    pub(crate) rule_id: Option<i64>,
+    pub(crate) action: RuleAuditAction,
+    pub(crate) before: Json,
+    pub(crate) after: Json,
+    pub(crate) meta: &'a ChangeMeta,
 }
 
-async fn audit<C: ConnectionTrait>(db: &C, a: AuditRow<'_>) -> Result<()> {
+pub(crate) async fn audit<C: ConnectionTrait>(db: &C, a: AuditRow<'_>) -> Result<()> {
     rule_audit::Entity::insert(rule_audit::ActiveModel {
         ruleset_id: Set(a.ruleset_id),
         group_id: Set(a.group_id),
@@ -99,7 +99,11 @@ async fn audit<C: ConnectionTrait>(db: &C, a: AuditRow<'_>) -> Result<()> {
     Ok(())
 }
 
-async fn snapshot<C: ConnectionTrait>(db: &C, r: &Rule, meta: &ChangeMeta) -> Result<()> {
+pub(crate) async fn snapshot<C: ConnectionTrait>(
+    db: &C,
+    r: &Rule,
+    meta: &ChangeMeta,
+) -> Result<()> {
     rule_version::Entity::insert(rule_version::ActiveModel {
         rule_id: Set(r.id),
         version: Set(r.version),
@@ -115,7 +119,7 @@ async fn snapshot<C: ConnectionTrait>(db: &C, r: &Rule, meta: &ChangeMeta) -> Re
     Ok(())
 }
 
-fn ruleset_active(d: &RulesetData) -> Result<ruleset::ActiveModel> {
+pub(crate) fn ruleset_active(d: &RulesetData) -> Result<ruleset::ActiveModel> {
     let name = d.name.trim();
     if name.is_empty() || name.chars().count() > 128 {
         return Err(StoreError::validation("name", "must be 1–128 characters"));
@@ -134,7 +138,7 @@ fn ruleset_active(d: &RulesetData) -> Result<ruleset::ActiveModel> {
     })
 }
 
-fn group_active(d: &RuleGroupData) -> rule_group::ActiveModel {
+pub(crate) fn group_active(d: &RuleGroupData) -> rule_group::ActiveModel {
     rule_group::ActiveModel {
         ruleset_id: Set(d.ruleset_id),
         name: Set(d.name.trim().to_owned()),
@@ -147,7 +151,7 @@ fn group_active(d: &RuleGroupData) -> rule_group::ActiveModel {
     }
 }
 
-fn rule_active(d: &RuleData) -> Result<rule::ActiveModel> {
+pub(crate) fn rule_active(d: &RuleData) -> Result<rule::ActiveModel> {
     let name = d.name.trim();
     if name.is_empty() || name.chars().count() > 128 {
         return Err(StoreError::validation("name", "must be 1–128 characters"));
