@@ -411,6 +411,9 @@ pub(crate) fn classify(e: &mut ServerError, request_error: bool) {
     } else if request_error
         || m.starts_with("invalid value for argument")
         || m.starts_with("failed to parse")
+        // A null variable sent to a non-null argument that has a default (valid per the
+        // spec's variable rules, refused when the value is coerced).
+        || m.starts_with("expected input type")
         || m.contains("persistedquerynotfound")
     {
         Code::BadUserInput

@@ -64,6 +64,15 @@ async fn bombs(db: TestDb) {
         )
         .await;
     assert_eq!(e["code"], "BAD_USER_INPUT");
+    // A null variable where the argument is non-null with a default is the caller's mistake.
+    let e = app
+        .err(
+            "query($n: Int) { rankings(metric: ADJUSTED_PRICE, first: $n) { id } }",
+            json!({"n": null}),
+            None,
+        )
+        .await;
+    assert_eq!(e["code"], "BAD_USER_INPUT", "{e}");
     // 10 MB body
     let big = format!(
         "{{\"query\": \"{{ health }}\", \"variables\": {{\"x\": \"{}\"}}}}",
