@@ -37,6 +37,7 @@ pub struct Mutation(
     listing_ports::ListingPortsMutation,
     basic::BasicMutation,
     crate::transfer::TransferMutation,
+    crate::imports::ImportMutation,
 );
 
 /// The result of a delete.
