@@ -233,11 +233,12 @@ impl ImportMutation {
         &self,
         ctx: &Context<'_>,
         file: Upload,
-        #[graphql(default)] declared_entities: Vec<ImportDeclaredEntityInput>,
+        declared_entities: Option<Vec<ImportDeclaredEntityInput>>,
     ) -> async_graphql::Result<ImportSession> {
         let caller = require(ctx, ApiRole::Editor)?;
         let (filename, bytes) = read_upload(ctx, &file, transfer::import::MAX_BYTES)?;
         let declared: BTreeMap<String, _> = declared_entities
+            .unwrap_or_default()
             .into_iter()
             .map(|d| (d.sheet.unwrap_or_default(), d.entity.into()))
             .collect();

@@ -80,8 +80,12 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    /// Records an error on `field`.
+    /// Records an error on `field` (the first one only: a refused formula is not also
+    /// reported as a missing value).
     pub fn error(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        if self.errors.iter().any(|e| e.field == field) {
+            return;
+        }
         let i = self.issue(field, code, message.into());
         self.errors.push(i);
     }

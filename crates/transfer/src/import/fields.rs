@@ -179,7 +179,8 @@ pub fn token_similarity(a: &[&str], b: &[&str]) -> f64 {
     let dice = 2.0 * shared / (a.len() + b.len()) as f64;
     let small = a.len().min(b.len());
     let contained = if small >= 2 {
-        0.9 * shared / small as f64
+        // Ratio first: a full containment scores exactly 0.9 (the auto threshold).
+        0.9 * (shared / small as f64)
     } else {
         0.0
     };
