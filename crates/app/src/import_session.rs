@@ -240,11 +240,7 @@ async fn progress_line(id: String, stop: CancellationToken) {
         if let Some(p) = transfer::import::progress::get(&id)
             && last != Some(p)
         {
-            let pct = if p.total == 0 {
-                100
-            } else {
-                p.done * 100 / p.total
-            };
+            let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
             eprint!("\rimporting listings: {}/{} ({pct}%)", p.done, p.total);
             last = Some(p);
         }

@@ -17,8 +17,11 @@ pub enum C {
     E,
 }
 
-/// An xlsx with these sheets (name, header, rows).
-pub fn xlsx(sheets: &[(&str, &[&str], Vec<Vec<C>>)]) -> Vec<u8> {
+/// A generated sheet: name, header, rows.
+pub type SheetSpec<'a> = (&'a str, &'a [&'a str], Vec<Vec<C>>);
+
+/// An xlsx with these sheets.
+pub fn xlsx(sheets: &[SheetSpec<'_>]) -> Vec<u8> {
     let mut book = Workbook::new();
     for (name, header, rows) in sheets {
         let ws = book.add_worksheet();

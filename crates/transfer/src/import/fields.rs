@@ -198,7 +198,7 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 
 /// Whether `column` (normalised) equals the key or an alias of `spec`.
 fn exact(spec: &FieldSpec, column: &str) -> bool {
-    normalize(spec.key) == column || spec.aliases.iter().any(|a| *a == column)
+    normalize(spec.key) == column || spec.aliases.contains(&column)
 }
 
 /// How well `column` fits `spec`: 1 for an exact key/alias, else the best similarity.

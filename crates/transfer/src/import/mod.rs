@@ -35,3 +35,6 @@ pub(crate) fn bad(field: &str, code: &str, message: impl Into<String>) -> Transf
         message: message.into(),
     }
 }
+
+#[cfg(test)]
+mod tests;

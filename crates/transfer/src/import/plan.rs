@@ -143,18 +143,18 @@ fn link_names(
         {
             linker.creates.insert(name_key(t), t.clone());
         }
-        if status != MatchStatus::Auto || candidates.first().is_some_and(|c| c.score < 1.0) {
-            if out.matches.len() < MAX_LISTED {
-                out.matches.push(NameMatch {
-                    kind,
-                    name: name.clone(),
-                    rows: *rows,
-                    status,
-                    candidates,
-                    resolved_to: target.clone(),
-                    resolved,
-                });
-            }
+        let fuzzy =
+            status != MatchStatus::Auto || candidates.first().is_some_and(|c| c.score < 1.0);
+        if fuzzy && out.matches.len() < MAX_LISTED {
+            out.matches.push(NameMatch {
+                kind,
+                name: name.clone(),
+                rows: *rows,
+                status,
+                candidates,
+                resolved_to: target.clone(),
+                resolved,
+            });
         }
         links.insert(key.clone(), target.map(|t| name_key(&t)));
     }

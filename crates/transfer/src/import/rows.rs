@@ -167,7 +167,7 @@ pub fn parse_ports(text: &str) -> Result<Vec<Port>, String> {
         }
     } else {
         for part in t.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-            let (count, ty) = match part.split_once(|c: char| c == 'x' || c == 'X' || c == '×') {
+            let (count, ty) = match part.split_once(['x', 'X', '×']) {
                 Some((n, rest)) if n.trim().parse::<i64>().is_ok() => {
                     (n.trim().parse::<i64>().unwrap_or(1), rest.trim())
                 }
