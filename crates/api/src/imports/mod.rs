@@ -4,6 +4,7 @@
 //! the workflow is `transfer::import::session`. A commit asks for one recalculation job
 //! (cause `import`) covering exactly the listings it wrote.
 
+pub mod preview;
 pub mod types;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use crate::error::ApiError;
 use crate::mutation::recalc;
 use crate::recalc::RecalcScope;
 use crate::types::enums::CustomFieldType;
+pub use preview::*;
 pub use types::*;
 
 /// A transfer error as an API error (user input → `BAD_USER_INPUT` with its field).

@@ -12,25 +12,23 @@ use domain::model::{
     StorageProfileData, name_key,
 };
 use rust_decimal::Decimal;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use serde_json::Value as Json;
 
 use super::catalogue::{cpu_active, cpu_record, gpu_active, gpu_record};
+use super::import_specs::{ram_specs, storage_profiles};
 use super::listings::{listing_active, listing_record};
 use super::obj_or_empty;
 use super::profiles::insert_ports;
 use crate::dec::{Dec, now};
-use crate::entity::{
-    cpu, gpu, import_session_audit, listing, port, ports_profile, ram_spec, storage_profile,
-};
+use crate::entity::{cpu, gpu, import_session_audit, listing, port, ports_profile};
 use crate::error::{ErrCtx, Result};
 use crate::store::Store;
 
 /// Rows per multi-row INSERT (≈ 35 parameters a listing, far below either backend's limit).
-const CHUNK: usize = 500;
+pub(crate) const CHUNK: usize = 500;
 
 /// What the importer checks rows against.
 #[derive(Debug, Clone, Default)]
@@ -397,125 +395,4 @@ async fn insert_listings<C: ConnectionTrait>(
     out.created_listings += n;
     out.listing_ids.extend(ids);
     Ok(n as u64)
-}
-
-/// Get-or-creates the plan's distinct RAM specs; dims_key → id.
-async fn ram_specs<C: ConnectionTrait>(db: &C, plan: &ImportPlan) -> Result<HashMap<String, i64>> {
-    let mut specs: HashMap<String, RamSpecData> = HashMap::new();
-    for r in plan.listings.iter().filter_map(|l| l.ram.clone()) {
-        let r = r.normalized();
-        specs.entry(r.dims_key()).or_insert(r);
-    }
-    let t = now();
-    let keys: Vec<String> = specs.keys().cloned().collect();
-    let rows: Vec<ram_spec::ActiveModel> = specs
-        .into_iter()
-        .map(|(key, d)| ram_spec::ActiveModel {
-            label: Set(d.label.clone()),
-            ddr_generation: Set(d.ddr_generation.as_str().to_owned()),
-            speed_mhz: Set(d.speed_mhz),
-            module_count: Set(d.module_count),
-            capacity_per_module_gb: Set(d.capacity_per_module_gb),
-            total_capacity_gb: Set(d.total_capacity_gb),
-            dims_key: Set(key),
-            attributes: Set(obj_or_empty(d.attributes.clone())),
-            notes: Set(d.notes.clone()),
-            created_at: Set(t),
-            updated_at: Set(t),
-            ..Default::default()
-        })
-        .collect();
-    for chunk in rows.chunks(CHUNK) {
-        let res = ram_spec::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::column(ram_spec::Column::DimsKey)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec(db)
-            .await;
-        match res {
-            Ok(_) | Err(DbErr::RecordNotInserted) => {}
-            Err(e) => return Err(ErrCtx::write("ram_spec").map(e)),
-        }
-    }
-    let mut ids = HashMap::new();
-    for chunk in keys.chunks(1000) {
-        ids.extend(
-            ram_spec::Entity::find()
-                .filter(ram_spec::Column::DimsKey.is_in(chunk.to_vec()))
-                .select_only()
-                .columns([ram_spec::Column::DimsKey, ram_spec::Column::Id])
-                .into_tuple::<(String, i64)>()
-                .all(db)
-                .await?,
-        );
-    }
-    Ok(ids)
-}
-
-/// Get-or-creates the plan's distinct storage profiles; dims_key → id.
-async fn storage_profiles<C: ConnectionTrait>(
-    db: &C,
-    plan: &ImportPlan,
-) -> Result<HashMap<String, i64>> {
-    let mut specs: HashMap<String, StorageProfileData> = HashMap::new();
-    for s in plan
-        .listings
-        .iter()
-        .flat_map(|l| [l.primary_storage.clone(), l.secondary_storage.clone()])
-        .flatten()
-    {
-        let s = s.normalized();
-        specs.entry(s.dims_key()).or_insert(s);
-    }
-    let t = now();
-    let keys: Vec<String> = specs.keys().cloned().collect();
-    let rows: Vec<storage_profile::ActiveModel> = specs
-        .into_iter()
-        .map(|(key, d)| storage_profile::ActiveModel {
-            label: Set(d.label.clone()),
-            medium: Set(d.medium.as_str().to_owned()),
-            interface: Set(d.interface.clone()),
-            form_factor: Set(d.form_factor.clone()),
-            performance_tier: Set(d.performance_tier.clone()),
-            capacity_gb: Set(d.capacity_gb),
-            dims_key: Set(key),
-            attributes: Set(obj_or_empty(d.attributes.clone())),
-            notes: Set(d.notes.clone()),
-            created_at: Set(t),
-            updated_at: Set(t),
-            ..Default::default()
-        })
-        .collect();
-    for chunk in rows.chunks(CHUNK) {
-        let res = storage_profile::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::column(storage_profile::Column::DimsKey)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec(db)
-            .await;
-        match res {
-            Ok(_) | Err(DbErr::RecordNotInserted) => {}
-            Err(e) => return Err(ErrCtx::write("storage_profile").map(e)),
-        }
-    }
-    let mut ids = HashMap::new();
-    for chunk in keys.chunks(1000) {
-        ids.extend(
-            storage_profile::Entity::find()
-                .filter(storage_profile::Column::DimsKey.is_in(chunk.to_vec()))
-                .select_only()
-                .columns([
-                    storage_profile::Column::DimsKey,
-                    storage_profile::Column::Id,
-                ])
-                .into_tuple::<(String, i64)>()
-                .all(db)
-                .await?,
-        );
-    }
-    Ok(ids)
 }

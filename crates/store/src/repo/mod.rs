@@ -8,6 +8,7 @@ pub(crate) mod board;
 pub(crate) mod catalogue;
 pub(crate) mod custom_field_usage;
 pub(crate) mod custom_fields;
+pub(crate) mod import_specs;
 pub(crate) mod imports;
 pub(crate) mod jobs_rows;
 pub(crate) mod jobs_targets;

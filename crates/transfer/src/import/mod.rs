@@ -13,6 +13,8 @@
 
 pub mod book;
 pub mod cells;
+mod commit;
+mod edit;
 pub mod fields;
 pub mod matching;
 pub mod plan;

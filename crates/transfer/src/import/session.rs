@@ -1,33 +1,33 @@
 //! The session workflow over the store and the upload directory (§7.1): create (store the
-//! file, inspect, auto-map, preview), update mappings, resolve conflicts, attach custom
-//! fields, commit, cancel. Every step re-reads the stored file and re-runs the pure analysis,
-//! so the preview always reflects the current mappings, resolutions and catalogue.
+//! file, inspect, auto-map, preview) here; mappings, conflicts and custom fields in `edit`;
+//! commit and cancel in `commit`. Every step re-reads the stored file and re-runs the pure
+//! analysis, so the preview always reflects the current mappings, resolutions and catalogue.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::Utc;
 use domain::custom_fields::CompiledDefinition;
-use domain::model::{CustomFieldData, CustomFieldType, ImportSession, ImportStatus, Visibility};
+use domain::model::{ImportSession, ImportStatus};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
-use store::{ImportOutcome, Store};
+use store::Store;
 
+use super::bad;
 use super::book::{self, ParsedBook};
-use super::fields::{Entity, MapStatus, field_score, round2};
+use super::fields::Entity;
 use super::plan::{Analysis, analyse};
 use super::read::{self, FileKind, Sheet};
 use super::rows::AttachedColumn;
 use super::state::{AttachedField, Preview, Resolutions, SheetInfo, SheetMapping};
-use super::{bad, progress};
 use crate::{Result, TransferError};
 
-fn to_json<T: Serialize>(v: &T) -> Result<Json> {
+pub(super) fn to_json<T: Serialize>(v: &T) -> Result<Json> {
     serde_json::to_value(v).map_err(|e| TransferError::Invalid(e.to_string()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned + Default>(v: &Json) -> T {
+pub(super) fn from_json<T: serde::de::DeserializeOwned + Default>(v: &Json) -> T {
     // Blobs are written by this module only; an unreadable one (older shape) starts empty.
     serde_json::from_value(v.clone()).unwrap_or_default()
 }
@@ -86,13 +86,13 @@ pub async fn load(store: &Store, id: &str) -> Result<ImportSession> {
     Ok(s)
 }
 
-fn dom_entity(e: Entity) -> Result<domain::model::CustomFieldEntity> {
+pub(super) fn dom_entity(e: Entity) -> Result<domain::model::CustomFieldEntity> {
     e.as_str()
         .parse()
         .map_err(|_| TransferError::Invalid(format!("entity {}", e.as_str())))
 }
 
-fn require_open(s: &ImportSession) -> Result<()> {
+pub(super) fn require_open(s: &ImportSession) -> Result<()> {
     match s.status {
         ImportStatus::MappingRequired | ImportStatus::Ready => Ok(()),
         other => Err(bad(
@@ -145,7 +145,7 @@ async fn attached_columns(
 }
 
 /// Re-reads the file and recomputes preview, conflicts and status into `s`.
-async fn analyse_session(
+pub(super) async fn analyse_session(
     store: &Store,
     root: &Path,
     s: &mut ImportSession,
@@ -263,333 +263,5 @@ pub async fn create(store: &Store, root: &Path, up: Upload<'_>) -> Result<Import
     Ok(s)
 }
 
-/// One mapping change: the sheet's entity and/or a field's column (`None` unmaps it).
-#[derive(Debug, Clone)]
-pub struct MappingChange {
-    pub sheet: String,
-    pub entity: Option<Entity>,
-    pub field: Option<String>,
-    pub column: Option<String>,
-}
-
-/// Merges user choices into the mappings (status `manual`) and re-analyses.
-pub async fn update_mappings(
-    store: &Store,
-    root: &Path,
-    id: &str,
-    changes: &[MappingChange],
-) -> Result<ImportSession> {
-    let mut s = load(store, id).await?;
-    require_open(&s)?;
-    let infos: Vec<SheetInfo> = from_json(&s.sheets);
-    let mut maps: Vec<SheetMapping> = from_json(&s.mappings);
-    for (i, c) in changes.iter().enumerate() {
-        let path = format!("mappings.{i}");
-        let info = infos.iter().find(|x| x.name == c.sheet).ok_or_else(|| {
-            bad(
-                &format!("{path}.sheet"),
-                "unknown_sheet",
-                format!("no sheet `{}`", c.sheet),
-            )
-        })?;
-        let cols: Vec<String> = info.columns.iter().map(|c| c.name.clone()).collect();
-        let Some(m) = maps.iter_mut().find(|m| m.sheet == c.sheet) else {
-            continue;
-        };
-        if let Some(e) = c.entity
-            && m.entity != Some(e)
-        {
-            m.entity = Some(e);
-            m.fields = super::fields::auto_map(e, &cols);
-        }
-        let Some(field) = &c.field else { continue };
-        let entity = m.entity.ok_or_else(|| {
-            bad(
-                &format!("{path}.entity"),
-                "no_entity",
-                "choose the sheet's entity first",
-            )
-        })?;
-        let spec = entity.field(field).ok_or_else(|| {
-            bad(
-                &format!("{path}.field"),
-                "unknown_field",
-                format!("{} has no field `{field}`", entity.as_str()),
-            )
-        })?;
-        if let Some(col) = &c.column
-            && !cols.contains(col)
-        {
-            return Err(bad(
-                &format!("{path}.column"),
-                "unknown_column",
-                format!("sheet `{}` has no column `{col}`", c.sheet),
-            ));
-        }
-        for f in &mut m.fields {
-            if f.field == *field {
-                f.column.clone_from(&c.column);
-                f.status = if c.column.is_some() {
-                    MapStatus::Manual
-                } else {
-                    MapStatus::Missing
-                };
-                f.confidence = c
-                    .column
-                    .as_deref()
-                    .map_or(0.0, |col| round2(field_score(spec, col)));
-            } else if c.column.is_some() && f.column == c.column {
-                // A column serves one field.
-                f.column = None;
-                f.status = MapStatus::Missing;
-                f.confidence = 0.0;
-            }
-        }
-    }
-    s.mappings = to_json(&maps)?;
-    analyse_session(store, root, &mut s).await?;
-    Ok(store.save_import_session(&s).await?)
-}
-
-/// Merges decisions (non-empty maps and set defaults win) and recomputes the conflicts.
-pub async fn refresh_conflicts(
-    store: &Store,
-    root: &Path,
-    id: &str,
-    patch: Resolutions,
-) -> Result<ImportSession> {
-    let mut s = load(store, id).await?;
-    require_open(&s)?;
-    let mut r: Resolutions = from_json(&s.resolutions);
-    r.cpus.extend(patch.cpus);
-    r.listings.extend(patch.listings);
-    r.matches.extend(patch.matches);
-    r.cpu_default = patch.cpu_default.or(r.cpu_default);
-    r.url_match_default = patch.url_match_default.or(r.url_match_default);
-    r.duplicate_default = patch.duplicate_default.or(r.duplicate_default);
-    s.resolutions = to_json(&r)?;
-    analyse_session(store, root, &mut s).await?;
-    Ok(store.save_import_session(&s).await?)
-}
-
-/// Imports a column into a custom field of the sheet's entity, creating the definition when
-/// its key is free and reusing an active one with that key (§7.1 step 6).
-pub async fn attach_custom_field(
-    store: &Store,
-    root: &Path,
-    id: &str,
-    sheet: &str,
-    column: &str,
-    key: Option<&str>,
-    data_type: CustomFieldType,
-) -> Result<ImportSession> {
-    let mut s = load(store, id).await?;
-    require_open(&s)?;
-    let maps: Vec<SheetMapping> = from_json(&s.mappings);
-    let infos: Vec<SheetInfo> = from_json(&s.sheets);
-    let entity = maps
-        .iter()
-        .find(|m| m.sheet == sheet)
-        .and_then(|m| m.entity)
-        .ok_or_else(|| {
-            bad(
-                "sheet",
-                "no_entity",
-                format!("sheet `{sheet}` has no entity"),
-            )
-        })?;
-    if !infos
-        .iter()
-        .any(|i| i.name == sheet && i.columns.iter().any(|c| c.name == column))
-    {
-        return Err(bad(
-            "column",
-            "unknown_column",
-            format!("sheet `{sheet}` has no column `{column}`"),
-        ));
-    }
-    let dom_entity = dom_entity(entity)?;
-    let key_entity = domain::custom_fields::CustomFieldEntity::parse(entity.as_str())
-        .ok_or_else(|| TransferError::Invalid("entity".into()))?;
-    let key = domain::custom_fields::normalize_key(key_entity, key, column)
-        .map_err(|e| bad("key", e.kind.as_str(), e.message))?;
-    let existing = store
-        .custom_fields(dom_entity, true)
-        .await?
-        .into_iter()
-        .find(|d| d.data.key == key);
-    let field_id = match existing {
-        Some(d) if d.data.is_active && d.data.deleted_at.is_none() => d.id,
-        Some(_) => {
-            return Err(bad(
-                "key",
-                "key_taken",
-                format!("custom field `{key}` is deleted or inactive"),
-            ));
-        }
-        None => {
-            let d = CustomFieldData {
-                entity: dom_entity,
-                key: key.clone(),
-                label: column.chars().take(128).collect(),
-                data_type,
-                description: Some(format!("Imported from `{}`", s.filename)),
-                required: false,
-                default_value: None,
-                options: None,
-                validation: None,
-                is_active: true,
-                is_locked: false,
-                visibility: Visibility::Public,
-                display_order: 100,
-                created_by: s.created_by.clone(),
-                deleted_at: None,
-            };
-            CompiledDefinition::from_json(&to_json(&d)?)
-                .map_err(|e| bad("dataType", e.kind.as_str(), e.message))?;
-            store.create_custom_field(&d).await?.id
-        }
-    };
-    let mut attached: Vec<AttachedField> = from_json(&s.attached_fields);
-    attached.retain(|a| !(a.sheet == sheet && (a.column == column || a.key == key)));
-    attached.push(AttachedField {
-        sheet: sheet.to_owned(),
-        column: column.to_owned(),
-        entity,
-        key,
-        field_id,
-    });
-    s.attached_fields = to_json(&attached)?;
-    analyse_session(store, root, &mut s).await?;
-    Ok(store.save_import_session(&s).await?)
-}
-
-/// Commits the session in one transaction (§7.1 step 7); refused while mappings, conflicts,
-/// review matches or (without `skip_invalid_rows`) row errors remain. A failed write leaves
-/// the database as it was and the session `failed`.
-pub async fn commit(
-    store: &Store,
-    root: &Path,
-    id: &str,
-    skip_invalid_rows: bool,
-) -> Result<CommitResult> {
-    let mut s = load(store, id).await?;
-    require_open(&s)?;
-    let (parsed, analysis) = analyse_session(store, root, &mut s).await?;
-    if s.status != ImportStatus::Ready {
-        return Err(bad(
-            "id",
-            "mapping_required",
-            "map the required fields of every sheet first",
-        ));
-    }
-    if analysis.conflicts.unresolved > 0 {
-        return Err(bad(
-            "resolutions",
-            "unresolved_conflicts",
-            format!(
-                "{} conflicts or review matches need a decision (refreshImportConflicts)",
-                analysis.conflicts.unresolved
-            ),
-        ));
-    }
-    let invalid = parsed.error_count();
-    if invalid > 0 && !skip_invalid_rows {
-        let first = parsed.sheets.iter().flat_map(|p| &p.preview.errors).next();
-        let detail = first.map_or(String::new(), |e| {
-            format!(
-                "; first: sheet `{}` row {} {}: {}",
-                e.sheet, e.row, e.field, e.message
-            )
-        });
-        return Err(bad(
-            "skipInvalidRows",
-            "row_errors",
-            format!("{invalid} rows have errors{detail}"),
-        ));
-    }
-    drop(parsed);
-    s.status = ImportStatus::Committing;
-    let mut s = store.save_import_session(&s).await?;
-    let counts_of = |o: &ImportOutcome| Counts {
-        created_cpus: o.created_cpus.clone(),
-        updated_cpus: o.updated_cpus,
-        created_gpus: o.created_gpus,
-        updated_gpus: o.updated_gpus,
-        created_ports_profiles: o.created_ports_profiles,
-        updated_ports_profiles: o.updated_ports_profiles,
-        created_listings: o.created_listings,
-        updated_listings: o.updated_listings,
-        skipped_rows: analysis.skipped,
-        invalid_rows: invalid,
-        job_id: None,
-    };
-    let mut done = s.clone();
-    done.status = ImportStatus::Completed;
-    let planned = Counts {
-        created_listings: analysis
-            .plan
-            .listings
-            .iter()
-            .filter(|l| l.update_id.is_none())
-            .count(),
-        updated_listings: analysis
-            .plan
-            .listings
-            .iter()
-            .filter(|l| l.update_id.is_some())
-            .count(),
-        ..counts_of(&ImportOutcome::default())
-    };
-    done.result = Some(to_json(&planned)?);
-    let sid = id.to_owned();
-    let report = move |d: u64, t: u64| progress::set(&sid, d, t);
-    let res = store
-        .commit_import(&analysis.plan, &done, to_json(&planned)?, &report)
-        .await;
-    progress::clear(id);
-    match res {
-        Ok(o) => {
-            let counts = counts_of(&o);
-            done.result = Some(to_json(&counts)?);
-            store.save_import_session(&done).await?;
-            Ok(CommitResult {
-                counts,
-                listing_ids: o.listing_ids,
-            })
-        }
-        Err(e) => {
-            s.status = ImportStatus::Failed;
-            s.error = Some(e.to_string());
-            store.save_import_session(&s).await?;
-            store
-                .add_import_audit(id, "commit_failed", Some(&e.to_string()), json!({}))
-                .await?;
-            Err(e.into())
-        }
-    }
-}
-
-/// Records the recalculation job of a committed session in its result.
-pub async fn record_job(store: &Store, id: &str, job_id: &str) -> Result<()> {
-    let mut s = load(store, id).await?;
-    if let Some(Json::Object(r)) = &mut s.result {
-        r.insert("job_id".into(), Json::String(job_id.to_owned()));
-    }
-    store.save_import_session(&s).await?;
-    Ok(())
-}
-
-/// Cancels an open session and deletes its stored file.
-pub async fn cancel(store: &Store, root: &Path, id: &str) -> Result<ImportSession> {
-    let mut s = load(store, id).await?;
-    require_open(&s)?;
-    s.status = ImportStatus::Cancelled;
-    let s = store.save_import_session(&s).await?;
-    // The file is no longer needed; a missing one is not an error.
-    let _ = std::fs::remove_file(root.join(&s.storage_ref));
-    store
-        .add_import_audit(id, "cancelled", None, json!({}))
-        .await?;
-    Ok(s)
-}
+pub use super::commit::{cancel, commit, record_job};
+pub use super::edit::{MappingChange, attach_custom_field, refresh_conflicts, update_mappings};
