@@ -151,6 +151,15 @@ pub(super) async fn analyse_session(
     s: &mut ImportSession,
 ) -> Result<(ParsedBook, Analysis)> {
     let sheets = read_file(root, s)?;
+    analyse_sheets(store, s, sheets).await
+}
+
+/// [`analyse_session`] over sheets already read (a new upload is not read twice).
+async fn analyse_sheets(
+    store: &Store,
+    s: &mut ImportSession,
+    sheets: Vec<Sheet>,
+) -> Result<(ParsedBook, Analysis)> {
     let mappings: Vec<SheetMapping> = from_json(&s.mappings);
     let attached: Vec<AttachedField> = from_json(&s.attached_fields);
     let res: Resolutions = from_json(&s.resolutions);
@@ -195,7 +204,6 @@ pub async fn create(store: &Store, root: &Path, up: Upload<'_>) -> Result<Import
     }
     let infos: Vec<SheetInfo> = book::inspect(&sheets, &up.declared);
     let mappings = book::initial_mappings(&infos);
-    drop(sheets);
     let id = uuid::Uuid::new_v4().to_string();
     let checksum: String = Sha256::digest(up.bytes)
         .iter()
@@ -250,7 +258,7 @@ pub async fn create(store: &Store, root: &Path, up: Upload<'_>) -> Result<Import
         created_at: now,
         updated_at: now,
     };
-    analyse_session(store, root, &mut s).await?;
+    analyse_sheets(store, &mut s, sheets).await?;
     let s = store.save_import_session(&s).await?;
     store
         .add_import_audit(
