@@ -52,7 +52,7 @@ check-cases file="crates/domain/tests/data/engine-cases.json":
     cargo run --release -p app -- check-cases {{file}}
 
 # All benchmarks.
-bench: bench-engine bench-store bench-api bench-live
+bench: bench-engine bench-store bench-api bench-live bench-import
 
 # Engine throughput on the shared workload (1k/10k/100k listings) and peak RSS at 100k.
 bench-engine:
@@ -161,3 +161,7 @@ images tag="local":
 # Check the operations files: promtool, compose, hadolint, k8s schemas, nginx -t, dashboards, metric names.
 check-ops:
     bash scripts/check-ops.sh
+
+# Import benchmark: 2,000 CPUs + 50,000 listing rows, preview and commit on PostgreSQL, peak RSS.
+bench-import:
+    cargo run --release -p transfer --example bench_import

@@ -43,6 +43,11 @@ pub struct ApiConfig {
     pub event_buffer: usize,
     /// Where exports are written and served from (`GET /exports/<name>`).
     pub export_root: PathBuf,
+    /// Where import uploads are kept while their session is open (`IMPORT_ROOT`).
+    pub import_root: PathBuf,
+    /// Largest multipart (file upload) request body in bytes: the 20 MiB import limit plus
+    /// room for the other parts.
+    pub upload_body_limit: usize,
 }
 
 impl Default for ApiConfig {
@@ -66,6 +71,8 @@ impl Default for ApiConfig {
             ws_max_message: 64 * 1024,
             event_buffer: crate::live::hub::DEFAULT_CAPACITY,
             export_root: PathBuf::from("data/export"),
+            import_root: PathBuf::from("data/import"),
+            upload_body_limit: transfer::import::MAX_BYTES + 1024 * 1024,
         }
     }
 }

@@ -7,6 +7,7 @@ use domain::model::{self as m, ApiRole as DomRole, ValuationCause};
 
 use crate::auth::require;
 use crate::error::{ApiError, ApiResultExt};
+use crate::imports::ImportSession;
 use crate::mutation::recalc;
 use crate::query::store;
 use crate::recalc::RecalcScope;
@@ -23,21 +24,6 @@ pub struct ListingSchema {
     pub core_fields: Vec<String>,
     /// Active custom field definitions.
     pub custom_fields: Vec<CustomField>,
-}
-
-/// An import session (workbook or CSV upload).
-#[derive(SimpleObject, Debug, Clone)]
-pub struct ImportSession {
-    /// Session id (UUID).
-    pub id: String,
-    /// Uploaded file name.
-    pub filename: String,
-    /// Status (`mapping_required`, `ready`, …).
-    pub status: String,
-    /// When created.
-    pub created_at: DateTime<Utc>,
-    /// When it expires.
-    pub expires_at: DateTime<Utc>,
 }
 
 /// An archived custom value.
@@ -129,13 +115,7 @@ impl ExtraQuery {
         } else {
             0
         };
-        Ok(from_page(page, total, |s| ImportSession {
-            id: s.id,
-            filename: s.filename,
-            status: s.status.as_str().to_owned(),
-            created_at: s.created_at,
-            expires_at: s.expires_at,
-        }))
+        Ok(from_page(page, total, ImportSession::from))
     }
 
     /// How many records hold a value for a custom field (what deleting it would archive).

@@ -135,7 +135,11 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/exports/{name}", get(crate::transfer::download))
         .merge(crate::web::routes())
-        .layer(DefaultBodyLimit::max(cfg.body_limit))
+        // Uploads may be larger than other requests; `graphql_post` holds JSON bodies to
+        // `body_limit` itself.
+        .layer(DefaultBodyLimit::max(
+            cfg.body_limit.max(cfg.upload_body_limit),
+        ))
         .with_state(state);
     if let Some(g) = governor {
         app = app.layer(g);
@@ -304,31 +308,47 @@ async fn graphql_post(
             "Accept application/graphql-response+json or application/json",
         );
     };
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => {
-            return json_error(
-                e.status(),
-                media,
-                Code::BadUserInput,
-                "request body too large or unreadable",
-            );
-        }
-    };
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if ct
+    let multipart = ct
         .split(';')
         .next()
         .unwrap_or_default()
         .trim()
-        .eq_ignore_ascii_case("multipart/form-data")
-    {
+        .eq_ignore_ascii_case("multipart/form-data");
+    let too_large = |status| {
+        if multipart {
+            let limit = s.config.upload_body_limit / 1_048_576;
+            let body = serde_json::json!({"errors": [{
+                "message": format!("the upload is too large: at most {limit} MiB a request (files ≤ 20 MiB)"),
+                "extensions": {"code": Code::BadUserInput.as_str(), "kind": "file_too_large", "field": "file"},
+            }]});
+            let mut r = (status, Json(body)).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+            r
+        } else {
+            json_error(
+                status,
+                media,
+                Code::BadUserInput,
+                "request body too large or unreadable",
+            )
+        }
+    };
+    let body = match body {
+        Ok(b) if !multipart && b.len() > s.config.body_limit => {
+            return too_large(StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        Ok(b) => b,
+        Err(e) => return too_large(e.status()),
+    };
+    if multipart {
         // The GraphQL multipart request spec (file uploads); the body limit already applied.
         let opts = async_graphql::http::MultipartOptions::default()
-            .max_file_size(s.config.body_limit)
+            .max_file_size(s.config.upload_body_limit)
             .max_num_files(10);
         let cursor = futures_util::io::Cursor::new(body.to_vec());
         return match async_graphql::http::receive_batch_body(Some(ct), cursor, opts).await {

@@ -28,6 +28,7 @@ pub mod config;
 pub mod error;
 pub mod extras;
 pub mod http;
+pub mod imports;
 pub mod inputs;
 pub mod insights;
 pub mod live;

@@ -17,7 +17,12 @@ use crate::recalc::{NoRecalc, RecalcRequester};
 
 /// All queries.
 #[derive(MergedObject, Default, Debug)]
-pub struct QueryRoot(Query, InsightQuery, crate::extras::ExtraQuery);
+pub struct QueryRoot(
+    Query,
+    InsightQuery,
+    crate::extras::ExtraQuery,
+    crate::imports::ImportQuery,
+);
 
 /// The Deal Brain schema.
 pub type DealBrainSchema = Schema<QueryRoot, Mutation, Subscription>;

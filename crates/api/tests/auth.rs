@@ -273,6 +273,37 @@ const MUTATIONS: &[(&str, &str, u8)] = &[
         r#"mutation { adoptBaseline(candidate: {}) { created } }"#,
         3,
     ),
+    (
+        "createImportSession",
+        r##"mutation { createImportSession(file: "#__graphql_file__:0") { id } }"##,
+        2,
+    ),
+    // An unknown session: permitted callers get NOT_FOUND.
+    (
+        "updateImportMappings",
+        r#"mutation { updateImportMappings(id: "00000000-0000-4000-8000-000000000000", mappings: []) { id } }"#,
+        2,
+    ),
+    (
+        "refreshImportConflicts",
+        r#"mutation { refreshImportConflicts(id: "00000000-0000-4000-8000-000000000000") { id } }"#,
+        2,
+    ),
+    (
+        "attachImportCustomField",
+        r#"mutation { attachImportCustomField(id: "00000000-0000-4000-8000-000000000000", sheet: "s", column: "c") { id } }"#,
+        2,
+    ),
+    (
+        "commitImportSession",
+        r#"mutation { commitImportSession(id: "00000000-0000-4000-8000-000000000000") { result { createdListings } } }"#,
+        2,
+    ),
+    (
+        "cancelImportSession",
+        r#"mutation { cancelImportSession(id: "00000000-0000-4000-8000-000000000000") { id } }"#,
+        2,
+    ),
 ];
 
 async fn matrix(db: TestDb) {

@@ -8,6 +8,7 @@
 mod check_cases;
 mod export;
 mod import;
+mod import_session;
 mod migrate;
 mod ops_routes;
 mod ruleset;
@@ -67,6 +68,9 @@ enum Command {
     /// Exports listings (with valuations, metrics, custom fields), CPUs or GPUs as CSV, XLSX
     /// or JSON.
     Export(Box<export::ExportArgs>),
+    /// Imports a workbook (.xlsx .xlsm .xls .ods) or CSV/TSV: inspects, maps and previews it;
+    /// with --commit writes it in one transaction and revalues the imported listings.
+    Import(Box<import_session::ImportArgs>),
     /// Imports CPU marks from a PassMark CSV or JSON file (all or nothing).
     ImportPassmark(Box<import::PassmarkArgs>),
     /// Exports rulesets as a `.dbrs` package or installs one (all or nothing).
@@ -99,6 +103,10 @@ fn main() -> ExitCode {
         Command::Token { action, db } => db.settings().and_then(|s| token::run(&action, &s)),
         Command::Worker(args) => args.settings().and_then(|s| worker::run(&s)),
         Command::Export(args) => args.db.settings().and_then(|s| export::run(&args, &s)),
+        Command::Import(args) => args
+            .db
+            .settings()
+            .and_then(|s| import_session::run(&args, &s)),
         Command::ImportPassmark(args) => args.db.settings().and_then(|s| import::run(&args, &s)),
     };
     match result {

@@ -48,7 +48,7 @@ impl JobArgs {
 }
 
 /// Connects the queue and the bus: Redis when `REDIS_URL` is set, in-process otherwise.
-async fn connect_bus(
+pub(crate) async fn connect_bus(
     settings: &Settings,
 ) -> anyhow::Result<(Arc<dyn JobQueue>, Arc<dyn EventBus>)> {
     bus::connect(

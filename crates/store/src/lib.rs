@@ -15,7 +15,9 @@
 //!   RAM, storage), listings, listing queries (filters, sorts, keyset), valuations (batched
 //!   writes, history), scoring, rules (versions, audit), custom fields, admin (settings,
 //!   tokens, imports, jobs), packages (the one-transaction install of a ruleset package, the
-//!   trees export reads) and packages_baseline (baselines as read-only system rulesets).
+//!   trees export reads), packages_baseline (baselines as read-only system rulesets) and
+//!   imports (the catalogue an import checks against and the one-transaction commit of a
+//!   planned workbook import).
 //! - [`seed`] — sample data written for this project and a deterministic listing generator.
 
 mod dec;
@@ -31,12 +33,14 @@ pub use error::{Result, StoreError};
 pub use page::{Page, PageRequest};
 pub use repo::admin::token_hash;
 pub use repo::api_batch::StatementCounter;
+pub use repo::imports::{ImportCatalogue, ImportOutcome, ImportPlan, PlannedListing, Upsert};
 pub use repo::jobs_targets::{
     RecalcCause, RecalcRequestOutcome, RecalcTarget, RecalcTargets, recalc_causes,
 };
 pub use repo::listing_query::{ListingFilter, ListingSort, ListingSortKey};
 pub use repo::packages::{Installed, Refused};
 pub use repo::packages_baseline::BaselineWrite;
+pub use repo::listings::listing_url_key;
 pub use store::{
     Backend, DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, MigrationState, PoolStats, Store,
 };

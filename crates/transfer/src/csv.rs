@@ -66,6 +66,11 @@ pub struct Record {
 
 /// Parses CSV text into records; blank lines are skipped. An unterminated quote is an error.
 pub fn parse(text: &str) -> Result<Vec<Record>> {
+    parse_delimited(text, ',')
+}
+
+/// [`parse`] with another field separator (`\t` for TSV).
+pub fn parse_delimited(text: &str, delim: char) -> Result<Vec<Record>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut records = Vec::new();
     let mut fields = Vec::new();
@@ -106,7 +111,7 @@ pub fn parse(text: &str) -> Result<Vec<Record>> {
                 quoted = true;
                 was_quoted = true;
             }
-            ',' => {
+            c if c == delim => {
                 fields.push(std::mem::take(&mut field));
                 was_quoted = false;
             }

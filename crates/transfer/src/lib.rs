@@ -2,9 +2,10 @@
 //!
 //! Moves data between the store and the files people use: exports of listings (with their
 //! current valuation, metrics and custom fields), CPUs and GPUs as CSV, XLSX or JSON, and the
-//! PassMark import of CPU marks (CSV or JSON, with the field fallbacks of DOMAIN.md §7.4).
-//! Shared by the GraphQL API (`exportListings`, `importPassmark`) and the `dealbrain` CLI
-//! (`export`, `import-passmark`). Parsing and writing are plain synchronous code; only the
+//! PassMark import of CPU marks (CSV or JSON, with the field fallbacks of DOMAIN.md §7.4), and
+//! workbook/CSV import sessions. Shared by the GraphQL API (`exportListings`, `importPassmark`,
+//! the import-session mutations) and the `dealbrain` CLI (`export`, `import-passmark`,
+//! `import`). Parsing and writing are plain synchronous code; only the
 //! walks over the store ([`export`], [`passmark::apply`]) are async.
 //!
 //! Layout:
@@ -15,12 +16,15 @@
 //! - [`columns`] — the exported columns of listings, CPUs and GPUs and their cells.
 //! - [`export`] — walks the store in keyset pages into a sink; writes `NAME.partial` and
 //!   renames it, so a download never sees half a file.
+//! - [`import`] — workbook/CSV import sessions (DOMAIN.md §7.1–7.3): reading, inspection,
+//!   auto-mapping, row parsing, fuzzy matching, conflicts and the one-transaction commit.
 //! - [`passmark`] — parsing with per-row errors ([`passmark::parse`]) and applying the marks
 //!   to the catalogue ([`passmark::apply`]), all or nothing.
 
 pub mod columns;
 pub mod csv;
 pub mod export;
+pub mod import;
 pub mod json;
 pub mod passmark;
 pub mod table;
@@ -40,6 +44,16 @@ pub enum TransferError {
     Invalid(String),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    /// The user's input is refused: `field` names it (`file`, `mappings`, …), `code` is stable.
+    #[error("{message}")]
+    Input {
+        field: String,
+        code: String,
+        message: String,
+    },
+    /// No such import session.
+    #[error("import session {0} not found")]
+    NotFound(String),
 }
 
 /// Result of this crate.

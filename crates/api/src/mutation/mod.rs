@@ -40,6 +40,7 @@ pub struct Mutation(
     crate::transfer::TransferMutation,
     crate::packages::PackageMutation,
     crate::baseline::BaselineMutation,
+    crate::imports::ImportMutation,
 );
 
 /// The result of a delete.

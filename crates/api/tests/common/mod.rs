@@ -47,6 +47,16 @@ pub async fn spawn(db: TestDb, listings: usize) -> TestApp {
 }
 
 pub async fn spawn_with(db: TestDb, listings: usize, config: ApiConfig) -> TestApp {
+    spawn_full(db, listings, config, None).await
+}
+
+/// [`spawn_with`] and, when given, the recalculation hook the API calls.
+pub async fn spawn_full(
+    db: TestDb,
+    listings: usize,
+    config: ApiConfig,
+    recalc: Option<std::sync::Arc<dyn api::RecalcRequester>>,
+) -> TestApp {
     let mut store = Store::connect(&db.url, 5).await.expect("connect");
     let counter = store.count_statements();
     store::seed::seed(&store, listings).await.expect("seed");
@@ -63,10 +73,13 @@ pub async fn spawn_with(db: TestDb, listings: usize, config: ApiConfig) -> TestA
             .expect("token");
         tokens.push(secret);
     }
-    let deps = Deps {
+    let mut deps = Deps {
         config,
         ..Deps::new(store.clone())
     };
+    if let Some(r) = recalc {
+        deps.recalc = r;
+    }
     let state = AppState::new(&deps);
     let hub = deps.hub.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -67,9 +67,8 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     /// `AUTH_READS=token`.
     pub reads_need_token: bool,
-    // Validated and logged at startup; no code reads it yet (signing, links, imports and
-    // exports arrive with their features), and a bad value should fail today, not then.
-    #[allow(dead_code)]
+    /// Where uploads wait while their import session is open; `dealbrain import` also reads
+    /// relative file names from here.
     pub import_root: PathBuf,
     // Validated and logged at startup; no code reads it yet (signing, links, imports and
     // exports arrive with their features), and a bad value should fail today, not then.
@@ -264,6 +263,7 @@ impl Settings {
             rate_burst: self.api_rate_burst,
             cors_origins: self.cors_allowed_origins.clone(),
             export_root: self.export_root.clone(),
+            import_root: self.import_root.clone(),
             ..api::ApiConfig::default()
         }
     }

@@ -25,7 +25,7 @@ pub fn token_hash(secret: &str) -> String {
         .collect()
 }
 
-fn uuid(s: &str, field: &str) -> Result<Uuid> {
+pub(crate) fn uuid(s: &str, field: &str) -> Result<Uuid> {
     s.parse::<Uuid>()
         .map_err(|_| StoreError::validation(field, "not a UUID"))
 }
@@ -217,40 +217,20 @@ impl Store {
 
     /// Creates or replaces an import session (by id).
     pub async fn save_import_session(&self, s: &ImportSession) -> Result<ImportSession> {
-        let am = import_session::ActiveModel {
-            id: Set(uuid(&s.id, "id")?),
-            filename: Set(s.filename.clone()),
-            content_type: Set(s.content_type.clone()),
-            byte_size: Set(s.byte_size),
-            checksum: Set(s.checksum.clone()),
-            storage_ref: Set(s.storage_ref.clone()),
-            status: Set(s.status.as_str().to_owned()),
-            sheets: Set(s.sheets.clone()),
-            mappings: Set(s.mappings.clone()),
-            preview: Set(s.preview.clone()),
-            conflicts: Set(s.conflicts.clone()),
-            attached_fields: Set(s.attached_fields.clone()),
-            resolutions: Set(s.resolutions.clone()),
-            result: Set(s.result.clone()),
-            error: Set(s.error.clone()),
-            created_by: Set(s.created_by.clone()),
-            expires_at: Set(s.expires_at),
-            created_at: Set(s.created_at),
-            updated_at: Set(now()),
-        };
-        let exists = import_session::Entity::find_by_id(uuid(&s.id, "id")?)
-            .one(&self.db)
-            .await?
-            .is_some();
-        let m = if exists {
-            import_session::Entity::update(am).exec(&self.db).await
-        } else {
-            import_session::Entity::insert(am)
-                .exec_with_returning(&self.db)
-                .await
-        }
-        .map_err(|e| ErrCtx::write("import_session").map(e))?;
-        session_record(m)
+        save_session_on(&self.db, s).await
+    }
+
+    /// Sessions that uploaded a file with this checksum, newest first.
+    pub async fn import_sessions_with_checksum(
+        &self,
+        checksum: &str,
+    ) -> Result<Vec<ImportSession>> {
+        let rows = import_session::Entity::find()
+            .filter(import_session::Column::Checksum.eq(checksum))
+            .order_by_desc(import_session::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(session_record).collect()
     }
 
     /// One import session.
@@ -381,4 +361,45 @@ impl Store {
             .await?;
         Ok(res.rows_affected == 1)
     }
+}
+
+/// [`Store::save_import_session`] on a connection or inside a transaction.
+pub(crate) async fn save_session_on<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    s: &ImportSession,
+) -> Result<ImportSession> {
+    let am = import_session::ActiveModel {
+        id: Set(uuid(&s.id, "id")?),
+        filename: Set(s.filename.clone()),
+        content_type: Set(s.content_type.clone()),
+        byte_size: Set(s.byte_size),
+        checksum: Set(s.checksum.clone()),
+        storage_ref: Set(s.storage_ref.clone()),
+        status: Set(s.status.as_str().to_owned()),
+        sheets: Set(s.sheets.clone()),
+        mappings: Set(s.mappings.clone()),
+        preview: Set(s.preview.clone()),
+        conflicts: Set(s.conflicts.clone()),
+        attached_fields: Set(s.attached_fields.clone()),
+        resolutions: Set(s.resolutions.clone()),
+        result: Set(s.result.clone()),
+        error: Set(s.error.clone()),
+        created_by: Set(s.created_by.clone()),
+        expires_at: Set(s.expires_at),
+        created_at: Set(s.created_at),
+        updated_at: Set(now()),
+    };
+    let exists = import_session::Entity::find_by_id(uuid(&s.id, "id")?)
+        .one(db)
+        .await?
+        .is_some();
+    let m = if exists {
+        import_session::Entity::update(am).exec(db).await
+    } else {
+        import_session::Entity::insert(am)
+            .exec_with_returning(db)
+            .await
+    }
+    .map_err(|e| ErrCtx::write("import_session").map(e))?;
+    session_record(m)
 }

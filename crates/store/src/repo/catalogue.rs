@@ -14,7 +14,7 @@ use crate::error::{ErrCtx, Result, StoreError};
 use crate::page::{Cursor, Page, PageRequest, finish};
 use crate::store::Store;
 
-fn cpu_record(m: cpu::Model) -> Cpu {
+pub(crate) fn cpu_record(m: cpu::Model) -> Cpu {
     Record {
         id: m.id,
         data: CpuData {
@@ -40,7 +40,7 @@ fn cpu_record(m: cpu::Model) -> Cpu {
     }
 }
 
-fn cpu_active(d: &CpuData) -> Result<cpu::ActiveModel> {
+pub(crate) fn cpu_active(d: &CpuData) -> Result<cpu::ActiveModel> {
     let name = d.name.trim();
     if name.is_empty() || name.chars().count() > 255 {
         return Err(StoreError::validation("name", "must be 1–255 characters"));
@@ -72,7 +72,7 @@ fn cpu_active(d: &CpuData) -> Result<cpu::ActiveModel> {
     })
 }
 
-fn gpu_record(m: gpu::Model) -> Gpu {
+pub(crate) fn gpu_record(m: gpu::Model) -> Gpu {
     Record {
         id: m.id,
         data: GpuData {
@@ -88,7 +88,7 @@ fn gpu_record(m: gpu::Model) -> Gpu {
     }
 }
 
-fn gpu_active(d: &GpuData) -> Result<gpu::ActiveModel> {
+pub(crate) fn gpu_active(d: &GpuData) -> Result<gpu::ActiveModel> {
     let name = d.name.trim();
     if name.is_empty() || name.chars().count() > 255 {
         return Err(StoreError::validation("name", "must be 1–255 characters"));

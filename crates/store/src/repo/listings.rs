@@ -12,6 +12,11 @@ use crate::entity::{listing, listing_component, listing_disabled_ruleset};
 use crate::error::{ErrCtx, Result, StoreError};
 use crate::store::Store;
 
+/// The unique `url_key` of a listing URL (imports de-duplicate by it); see [`url_key`].
+pub fn listing_url_key(url: &str) -> Result<String> {
+    url_key(Some(url))
+}
+
 /// `url_key`: scheme and host lower-cased, trailing `/` dropped; `''` without a URL.
 pub(crate) fn url_key(url: Option<&str>) -> Result<String> {
     let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
@@ -89,7 +94,7 @@ pub(crate) fn listing_record(m: listing::Model) -> Result<Listing> {
     })
 }
 
-fn listing_active(d: &ListingData) -> Result<listing::ActiveModel> {
+pub(crate) fn listing_active(d: &ListingData) -> Result<listing::ActiveModel> {
     let title = d.title.trim();
     let n = title.chars().count();
     if !(3..=255).contains(&n) {

@@ -9,6 +9,8 @@ pub(crate) mod catalogue;
 pub(crate) mod custom_field_reconcile;
 pub(crate) mod custom_field_usage;
 pub(crate) mod custom_fields;
+pub(crate) mod import_specs;
+pub(crate) mod imports;
 pub(crate) mod jobs_rows;
 pub(crate) mod jobs_targets;
 pub(crate) mod listing_query;

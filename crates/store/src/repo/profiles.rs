@@ -53,7 +53,11 @@ fn storage_record(m: storage_profile::Model) -> Result<StorageProfile> {
     })
 }
 
-async fn insert_ports<C: ConnectionTrait>(db: &C, profile_id: i64, ports: &[Port]) -> Result<()> {
+pub(crate) async fn insert_ports<C: ConnectionTrait>(
+    db: &C,
+    profile_id: i64,
+    ports: &[Port],
+) -> Result<()> {
     if ports.is_empty() {
         return Ok(());
     }

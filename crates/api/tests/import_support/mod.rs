@@ -1,0 +1,141 @@
+//! Import test helpers: workbooks generated here with rust_xlsxwriter (nothing binary is
+//! committed), the GraphQL multipart upload, and the session fields the tests read.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use rust_xlsxwriter::{Formula, Workbook};
+use serde_json::{Value, json};
+
+use crate::common::TestApp;
+
+/// A cell of a generated sheet.
+#[derive(Clone, Debug)]
+pub enum C {
+    S(&'static str),
+    T(String),
+    N(f64),
+    F(&'static str),
+    E,
+}
+
+/// A generated sheet: name, header, rows.
+pub type SheetSpec<'a> = (&'a str, &'a [&'a str], Vec<Vec<C>>);
+
+/// An xlsx with these sheets.
+pub fn xlsx(sheets: &[SheetSpec<'_>]) -> Vec<u8> {
+    let mut book = Workbook::new();
+    for (name, header, rows) in sheets {
+        let ws = book.add_worksheet();
+        ws.set_name(*name).unwrap();
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, cell) in row.iter().enumerate() {
+                let c = c as u16;
+                match cell {
+                    C::S(s) => ws.write_string(r, c, *s).map(|_| ()),
+                    C::T(s) => ws.write_string(r, c, s.as_str()).map(|_| ()),
+                    C::N(n) => ws.write_number(r, c, *n).map(|_| ()),
+                    C::F(f) => ws.write_formula(r, c, Formula::new(*f)).map(|_| ()),
+                    C::E => Ok(()),
+                }
+                .unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// Every field of a session the tests look at.
+pub const SESSION: &str = "id filename status error checksum
+    sheets { name rowCount entity confidence columns { name samples } }
+    mappings { sheet entity fields { field required column confidence status suggestions { column confidence } } }
+    preview { rowErrors warnings
+      entities { entity sheet totalRows validRows errorCount missingRequired
+        rows { row values errors { field code } } errors { sheet row field code message } warnings { row field code } }
+      matches { kind name rows status resolvedTo resolved candidates { name score } } }
+    conflicts { cpuCount listingCount unresolved
+      cpus { name existingId action changes { field existing incoming } }
+      listings { sheet row kind existingId title action } }
+    attachedFields { sheet column entity key fieldId }
+    result { createdCpus { id name } updatedCpus createdListings updatedListings skippedRows invalidRows jobId }
+    progress { done total }";
+
+/// POSTs `createImportSession` with `bytes` as the multipart file part; the response body.
+pub async fn upload(app: &TestApp, filename: &str, bytes: &[u8], declared: Value) -> (u16, Value) {
+    let q = format!(
+        "mutation($file: Upload!, $d: [ImportDeclaredEntityInput!]) {{
+            createImportSession(file: $file, declaredEntities: $d) {{ {SESSION} }} }}"
+    );
+    let boundary = "dealbrain-import-boundary";
+    let ops = json!({"query": q, "variables": {"file": null, "d": declared}});
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{ops}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.file\"]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{filename}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .bearer_auth(&app.editor)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Uploads and returns the session (panics on errors).
+pub async fn session(app: &TestApp, filename: &str, bytes: &[u8]) -> Value {
+    let (status, body) = upload(app, filename, bytes, Value::Null).await;
+    assert!(body.get("errors").is_none(), "{status}: {body}");
+    body["data"]["createImportSession"].clone()
+}
+
+/// Runs an import mutation `name(args)` returning a session; the session.
+pub async fn call(app: &TestApp, name: &str, args: &str, vars: Value) -> Value {
+    let q = format!("mutation{args} {{ {name} {{ {SESSION} }} }}");
+    let d = app.ok(&q, vars, Some(&app.editor)).await;
+    d[name.split('(').next().unwrap()].clone()
+}
+
+/// The first error's extensions of an import mutation.
+pub async fn refused(app: &TestApp, doc: &str, vars: Value) -> Value {
+    app.err(doc, vars, Some(&app.editor)).await
+}
+
+/// (listings, CPUs, GPUs) in the store.
+pub async fn counts(app: &TestApp) -> (u64, usize, usize) {
+    let cpus = app
+        .store
+        .import_catalogue(&[], &Default::default())
+        .await
+        .unwrap();
+    (
+        app.store.count_listings().await.unwrap(),
+        cpus.cpus.len(),
+        cpus.gpus.len(),
+    )
+}
+
+/// The field mapping of `field` in the first sheet mapping of `s`.
+pub fn field<'a>(s: &'a Value, sheet: &str, field: &str) -> &'a Value {
+    s["mappings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["sheet"] == sheet)
+        .and_then(|m| m["fields"].as_array())
+        .and_then(|f| f.iter().find(|x| x["field"] == field))
+        .unwrap_or_else(|| panic!("no {sheet}.{field} in {s}"))
+}

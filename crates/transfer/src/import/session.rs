@@ -1,0 +1,275 @@
+//! The session workflow over the store and the upload directory (§7.1): create (store the
+//! file, inspect, auto-map, preview) here; mappings, conflicts and custom fields in `edit`;
+//! commit and cancel in `commit`. Every step re-reads the stored file and re-runs the pure
+//! analysis, so the preview always reflects the current mappings, resolutions and catalogue.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::Utc;
+use domain::custom_fields::CompiledDefinition;
+use domain::model::{ImportSession, ImportStatus};
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
+use store::Store;
+
+use super::bad;
+use super::book::{self, ParsedBook};
+use super::fields::Entity;
+use super::plan::{Analysis, analyse};
+use super::read::{self, FileKind, Sheet};
+use super::rows::AttachedColumn;
+use super::state::{AttachedField, Preview, Resolutions, SheetInfo, SheetMapping};
+use crate::{Result, TransferError};
+
+pub(super) fn to_json<T: Serialize>(v: &T) -> Result<Json> {
+    serde_json::to_value(v).map_err(|e| TransferError::Invalid(e.to_string()))
+}
+
+pub(super) fn from_json<T: serde::de::DeserializeOwned + Default>(v: &Json) -> T {
+    // Blobs are written by this module only; an unreadable one (older shape) starts empty.
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+/// A new upload.
+#[derive(Debug)]
+pub struct Upload<'a> {
+    pub filename: &'a str,
+    pub bytes: &'a [u8],
+    /// Declared entity by sheet name (`""` = every sheet).
+    pub declared: BTreeMap<String, Entity>,
+    pub actor: Option<String>,
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CommitResult {
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Every listing written: the recalculation's scope (not stored with the session).
+    #[serde(skip)]
+    pub listing_ids: Vec<i64>,
+}
+
+/// Counts of a commit, as stored in the session's `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct Counts {
+    pub created_cpus: Vec<(i64, String)>,
+    pub updated_cpus: usize,
+    pub created_gpus: usize,
+    pub updated_gpus: usize,
+    pub created_ports_profiles: usize,
+    pub updated_ports_profiles: usize,
+    pub created_listings: usize,
+    pub updated_listings: usize,
+    pub skipped_rows: usize,
+    pub invalid_rows: usize,
+    pub job_id: Option<String>,
+}
+
+/// Loads a session; unknown → `NotFound`; past `expires_at` → marked `expired`.
+pub async fn load(store: &Store, id: &str) -> Result<ImportSession> {
+    let mut s = store
+        .import_session(id)
+        .await
+        .map_err(|_| TransferError::NotFound(id.to_owned()))?
+        .ok_or_else(|| TransferError::NotFound(id.to_owned()))?;
+    let open = matches!(
+        s.status,
+        ImportStatus::MappingRequired | ImportStatus::Ready
+    );
+    if open && s.expires_at < Utc::now() {
+        s.status = ImportStatus::Expired;
+        s = store.save_import_session(&s).await?;
+    }
+    Ok(s)
+}
+
+pub(super) fn dom_entity(e: Entity) -> Result<domain::model::CustomFieldEntity> {
+    e.as_str()
+        .parse()
+        .map_err(|_| TransferError::Invalid(format!("entity {}", e.as_str())))
+}
+
+pub(super) fn require_open(s: &ImportSession) -> Result<()> {
+    match s.status {
+        ImportStatus::MappingRequired | ImportStatus::Ready => Ok(()),
+        other => Err(bad(
+            "id",
+            "session_closed",
+            format!("the session is {}; start a new import", other.as_str()),
+        )),
+    }
+}
+
+fn read_file(root: &Path, s: &ImportSession) -> Result<Vec<Sheet>> {
+    let bytes = std::fs::read(root.join(&s.storage_ref))?;
+    read::read(&s.filename, &bytes)
+}
+
+async fn attached_columns(
+    store: &Store,
+    sheets: &[Sheet],
+    attached: &[AttachedField],
+) -> Result<BTreeMap<String, Vec<AttachedColumn>>> {
+    let mut out: BTreeMap<String, Vec<AttachedColumn>> = BTreeMap::new();
+    for a in attached {
+        let entity = dom_entity(a.entity)?;
+        let Some(def) = store
+            .custom_fields(entity, false)
+            .await?
+            .into_iter()
+            .find(|d| d.id == a.field_id && d.data.is_active)
+        else {
+            continue;
+        };
+        let def = CompiledDefinition::from_json(&to_json(&def.data)?)
+            .map_err(|e| TransferError::Invalid(e.to_string()))?;
+        let Some(column) = sheets
+            .iter()
+            .find(|s| s.name == a.sheet)
+            .and_then(|s| s.column_index(&a.column))
+        else {
+            continue;
+        };
+        out.entry(a.sheet.clone())
+            .or_default()
+            .push(AttachedColumn {
+                column,
+                key: a.key.clone(),
+                def,
+            });
+    }
+    Ok(out)
+}
+
+/// Re-reads the file and recomputes preview, conflicts and status into `s`.
+pub(super) async fn analyse_session(
+    store: &Store,
+    root: &Path,
+    s: &mut ImportSession,
+) -> Result<(ParsedBook, Analysis)> {
+    let sheets = read_file(root, s)?;
+    analyse_sheets(store, s, sheets).await
+}
+
+/// [`analyse_session`] over sheets already read (a new upload is not read twice).
+async fn analyse_sheets(
+    store: &Store,
+    s: &mut ImportSession,
+    sheets: Vec<Sheet>,
+) -> Result<(ParsedBook, Analysis)> {
+    let mappings: Vec<SheetMapping> = from_json(&s.mappings);
+    let attached: Vec<AttachedField> = from_json(&s.attached_fields);
+    let res: Resolutions = from_json(&s.resolutions);
+    let cols = attached_columns(store, &sheets, &attached).await?;
+    let parsed = book::parse(&sheets, &mappings, &cols);
+    drop(sheets);
+    let (urls, titles) = parsed.listing_keys();
+    let cat = store.import_catalogue(&urls, &titles).await?;
+    let analysis = analyse(&parsed, &cat, &res);
+    let old: Preview = from_json(&s.preview);
+    let preview = Preview {
+        entities: parsed.sheets.iter().map(|p| p.preview.clone()).collect(),
+        matches: analysis.matches.clone(),
+        warnings: old.warnings,
+        row_errors: parsed.error_count(),
+    };
+    s.preview = to_json(&preview)?;
+    s.conflicts = to_json(&analysis.conflicts)?;
+    s.status = if parsed.mapped() {
+        ImportStatus::Ready
+    } else {
+        ImportStatus::MappingRequired
+    };
+    Ok((parsed, analysis))
+}
+
+/// Creates a session from an upload (§7.1 steps 1–4).
+pub async fn create(store: &Store, root: &Path, up: Upload<'_>) -> Result<ImportSession> {
+    let kind = FileKind::of(up.filename)?;
+    if up.bytes.len() > read::MAX_BYTES {
+        return Err(read::too_large(up.bytes.len()));
+    }
+    let sheets = read::read(up.filename, up.bytes)?;
+    for name in up.declared.keys() {
+        if !name.is_empty() && !sheets.iter().any(|s| &s.name == name) {
+            return Err(bad(
+                "declaredEntities",
+                "unknown_sheet",
+                format!("the file has no sheet `{name}`"),
+            ));
+        }
+    }
+    let infos: Vec<SheetInfo> = book::inspect(&sheets, &up.declared);
+    let mappings = book::initial_mappings(&infos);
+    let id = uuid::Uuid::new_v4().to_string();
+    let checksum: String = Sha256::digest(up.bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut warnings = Vec::new();
+    if let Some(prev) = store.import_session_by_checksum(&checksum, &id).await? {
+        warnings.push(format!(
+            "the same file was uploaded before (session {}, {})",
+            prev.id,
+            prev.status.as_str()
+        ));
+    }
+    let ext = up
+        .filename
+        .rsplit_once('.')
+        .map_or("", |(_, e)| e)
+        .to_ascii_lowercase();
+    let storage_ref = format!("sessions/{id}.{ext}");
+    let path = root.join(&storage_ref);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, up.bytes)?;
+    let now = Utc::now();
+    let mut s = ImportSession {
+        id: id.clone(),
+        filename: up
+            .filename
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(up.filename)
+            .to_owned(),
+        content_type: kind.content_type(up.filename).to_owned(),
+        byte_size: i64::try_from(up.bytes.len()).unwrap_or(i64::MAX),
+        checksum,
+        storage_ref,
+        status: ImportStatus::MappingRequired,
+        sheets: to_json(&infos)?,
+        mappings: to_json(&mappings)?,
+        preview: to_json(&Preview {
+            warnings,
+            ..Preview::default()
+        })?,
+        conflicts: json!({}),
+        attached_fields: json!([]),
+        resolutions: json!({}),
+        result: None,
+        error: None,
+        created_by: up.actor,
+        expires_at: now + chrono::Duration::days(7),
+        created_at: now,
+        updated_at: now,
+    };
+    analyse_sheets(store, &mut s, sheets).await?;
+    let s = store.save_import_session(&s).await?;
+    store
+        .add_import_audit(
+            &id,
+            "created",
+            Some(&s.filename),
+            json!({"bytes": s.byte_size}),
+        )
+        .await?;
+    Ok(s)
+}
+
+pub use super::commit::{cancel, commit, record_job};
+pub use super::edit::{MappingChange, attach_custom_field, refresh_conflicts, update_mappings};
