@@ -38,9 +38,9 @@ pub use repo::jobs_targets::{
     RecalcCause, RecalcRequestOutcome, RecalcTarget, RecalcTargets, recalc_causes,
 };
 pub use repo::listing_query::{ListingFilter, ListingSort, ListingSortKey};
+pub use repo::listings::listing_url_key;
 pub use repo::packages::{Installed, Refused};
 pub use repo::packages_baseline::BaselineWrite;
-pub use repo::listings::listing_url_key;
 pub use store::{
     Backend, DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, MigrationState, PoolStats, Store,
 };
