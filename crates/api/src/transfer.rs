@@ -165,22 +165,8 @@ impl TransferMutation {
         let store = ctx
             .data::<Store>()
             .map_err(|_| ApiError::internal(&"no store"))?;
-        let mut bytes = Vec::new();
-        // `Upload::value` indexes the request's files without a bounds check, and a client can
-        // name any index (`"#__graphql_file__:7"`) without sending a part: check first.
-        let missing = || {
-            ApiError::invalid(
-                "file",
-                "missing_file",
-                "no file was uploaded for `file`: send a multipart request",
-            )
-        };
-        if file.0 >= ctx.query_env.uploads.len() {
-            return Err(missing().into());
-        }
-        let upload = file.value(ctx).map_err(|_| missing())?;
-        std::io::Read::read_to_end(&mut upload.into_read(), &mut bytes)
-            .map_err(|e| ApiError::internal(&e))?;
+        // The same bounds-checked read (and size cap) as workbook uploads.
+        let (_, bytes) = crate::imports::read_upload(ctx, &file, transfer::import::MAX_BYTES)?;
         let parsed = transfer::passmark::parse(&bytes)
             .map_err(|e| ApiError::invalid("file", "invalid_file", e.to_string()))?;
         let report = transfer::passmark::apply(store, parsed, create_missing)

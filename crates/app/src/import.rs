@@ -54,7 +54,15 @@ pub fn run(args: &PassmarkArgs, settings: &Settings) -> anyhow::Result<ExitCode>
             r.failed.len(),
             if r.committed { "" } else { "; nothing written" }
         );
-        let revalued = revalue(&store, &r.changed_cpu_ids).await?;
+        let revalued = if r.changed_cpu_ids.is_empty() {
+            0
+        } else {
+            let targets = RecalcTargets {
+                cpu_ids: r.changed_cpu_ids.clone(),
+                ..RecalcTargets::default()
+            };
+            revalue_targets(&store, &targets, ValuationCause::CpuChange).await?
+        };
         if revalued > 0 {
             println!("revalued {revalued} listings");
         }
@@ -67,25 +75,23 @@ pub fn run(args: &PassmarkArgs, settings: &Settings) -> anyhow::Result<ExitCode>
     })
 }
 
-/// Revalues the listings of `cpu_ids`, a page at a time; how many.
-async fn revalue(store: &Store, cpu_ids: &[i64]) -> anyhow::Result<usize> {
-    if cpu_ids.is_empty() {
-        return Ok(0);
-    }
-    let targets = RecalcTargets {
-        cpu_ids: cpu_ids.to_vec(),
-        ..RecalcTargets::default()
-    };
+/// Revalues the listings `targets` covers in-process, a page at a time; how many. The CLI's
+/// writes (PassMark import, package install) use it when no worker is asked.
+pub(crate) async fn revalue_targets(
+    store: &Store,
+    targets: &RecalcTargets,
+    cause: ValuationCause,
+) -> anyhow::Result<usize> {
     let mut after = 0;
     let mut n = 0;
     loop {
-        let page = store.recalc_targets(&targets, after, 500).await?;
+        let page = store.recalc_targets(targets, after, 500).await?;
         let Some(last) = page.last() else {
             return Ok(n);
         };
         after = last.id;
         let ids: Vec<i64> = page.iter().map(|t| t.id).collect();
-        store::revalue::revalue(store, &ids, ValuationCause::CpuChange, None)
+        store::revalue::revalue(store, &ids, cause, None)
             .await
             .context("revaluing listings")?;
         n += ids.len();

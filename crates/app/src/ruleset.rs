@@ -165,30 +165,13 @@ async fn install(store: &Store, file: &PathBuf, strategy: Strategy) -> anyhow::R
         .iter()
         .any(|p| p.outcome != Outcome::Skip)
     {
-        let n = revalue_all(store).await?;
+        let n = crate::import::revalue_targets(
+            store,
+            &RecalcTargets::all(),
+            ValuationCause::PackageInstall,
+        )
+        .await?;
         println!("revalued {n} listings");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Revalues every active and pending listing, a page at a time; how many.
-async fn revalue_all(store: &Store) -> anyhow::Result<usize> {
-    let targets = RecalcTargets {
-        all: true,
-        ..RecalcTargets::default()
-    };
-    let mut after = 0;
-    let mut n = 0;
-    loop {
-        let page = store.recalc_targets(&targets, after, 500).await?;
-        let Some(last) = page.last() else {
-            return Ok(n);
-        };
-        after = last.id;
-        let ids: Vec<i64> = page.iter().map(|t| t.id).collect();
-        store::revalue::revalue(store, &ids, ValuationCause::PackageInstall, None)
-            .await
-            .context("revaluing listings")?;
-        n += ids.len();
-    }
 }
