@@ -48,6 +48,11 @@ pub struct ApiConfig {
     /// Largest multipart (file upload) request body in bytes: the 20 MiB import limit plus
     /// room for the other parts.
     pub upload_body_limit: usize,
+    /// How long an answer to a read-only operation may be reused while no write or bus event
+    /// has changed the data (zero turns the response cache off).
+    pub response_cache_ttl: Duration,
+    /// How many distinct answers the response cache keeps.
+    pub response_cache_entries: usize,
 }
 
 impl Default for ApiConfig {
@@ -73,6 +78,8 @@ impl Default for ApiConfig {
             export_root: PathBuf::from("data/export"),
             import_root: PathBuf::from("data/import"),
             upload_body_limit: transfer::import::MAX_BYTES + 1024 * 1024,
+            response_cache_ttl: Duration::from_secs(1),
+            response_cache_entries: 512,
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::config::ApiConfig;
 use crate::error::{ApiError, Code, INTERNAL_MESSAGE, code_of};
 use crate::live::{EventHub, protocol, socket};
 use crate::loaders::loaders;
+use crate::response_cache::{CacheKey, ResponseCache};
 use crate::schema::{DealBrainSchema, Deps};
 
 const GQL_RESPONSE: &str = "application/graphql-response+json";
@@ -39,6 +40,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// The event fan-out; also tells WebSockets when the server shuts down.
     pub hub: EventHub,
+    /// Answers of read-only operations, reused until the data changes.
+    pub cache: Arc<ResponseCache>,
 }
 
 impl AppState {
@@ -49,6 +52,11 @@ impl AppState {
             store: deps.store.clone(),
             config: Arc::new(deps.config.clone()),
             hub: deps.hub.clone(),
+            cache: Arc::new(ResponseCache::new(
+                deps.config.response_cache_ttl,
+                deps.config.response_cache_entries,
+                deps.hub.clone(),
+            )),
         }
     }
 }
@@ -250,6 +258,64 @@ async fn graphql_get(State(s): State<AppState>, req: Request<Body>) -> Response<
     query_get(s, &parts.headers, parts.uri.query()).await
 }
 
+/// An answer with the negotiated media type.
+fn answer(status: StatusCode, body: Bytes, media: &'static str) -> Response<Body> {
+    let mut r = (status, body).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    r
+}
+
+/// The caller of a request (its bearer token checked), or the answer refusing it.
+async fn caller_of(
+    s: &AppState,
+    headers: &HeaderMap,
+    media: &'static str,
+) -> Result<Caller, Response<Body>> {
+    let caller = match bearer(headers) {
+        Some(secret) => match authenticate(&s.store, secret).await {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(json_error(
+                    StatusCode::UNAUTHORIZED,
+                    media,
+                    e.code,
+                    &e.message,
+                ));
+            }
+        },
+        None => Caller::default(),
+    };
+    if caller.role.is_none() && s.config.reads_need_token {
+        return Err(json_error(
+            StatusCode::UNAUTHORIZED,
+            media,
+            Code::Unauthenticated,
+            "this API needs an API token",
+        ));
+    }
+    Ok(caller)
+}
+
+/// Where a read-only answer may be stored: its key and the data generation before it ran.
+type CacheSlot = Option<(CacheKey, u64)>;
+
+/// The cached answer to `request` for `caller`, or the slot to store a fresh one in.
+fn cached(
+    s: &AppState,
+    caller: &Caller,
+    media: &'static str,
+    request: Bytes,
+) -> Result<Response<Body>, CacheSlot> {
+    let Some(key) = CacheKey::new(caller.token_id, media, request) else {
+        return Err(None);
+    };
+    match s.cache.get(&key) {
+        Some(body) => Ok(answer(StatusCode::OK, body, media)),
+        None => Err(Some((key, s.cache.generation()))),
+    }
+}
+
 async fn query_get(s: AppState, headers: &HeaderMap, q: Option<&str>) -> Response<Body> {
     let q = q.unwrap_or_default();
     if q.is_empty() && wants_html(headers) {
@@ -269,6 +335,15 @@ async fn query_get(s: AppState, headers: &HeaderMap, q: Option<&str>) -> Respons
             Code::BadUserInput,
             "Accept application/graphql-response+json or application/json",
         );
+    };
+    let caller = match caller_of(&s, headers, media).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    // GET keys carry a prefix no JSON body can start with.
+    let slot = match cached(&s, &caller, media, Bytes::from(format!("GET?{q}"))) {
+        Ok(hit) => return hit,
+        Err(slot) => slot,
     };
     let req = match async_graphql::http::parse_query_string(q) {
         Ok(r) => r,
@@ -292,7 +367,7 @@ async fn query_get(s: AppState, headers: &HeaderMap, q: Option<&str>) -> Respons
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    execute(s, headers, BatchRequest::Single(req), media).await
+    execute(s, caller, BatchRequest::Single(req), media, slot).await
 }
 
 async fn graphql_post(
@@ -351,8 +426,12 @@ async fn graphql_post(
             .max_file_size(s.config.upload_body_limit)
             .max_num_files(10);
         let cursor = futures_util::io::Cursor::new(body.to_vec());
+        let caller = match caller_of(&s, &headers, media).await {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
         return match async_graphql::http::receive_batch_body(Some(ct), cursor, opts).await {
-            Ok(batch) => execute(s, &headers, batch, media).await,
+            Ok(batch) => execute(s, caller, batch, media, None).await,
             Err(e) => json_error(
                 StatusCode::BAD_REQUEST,
                 media,
@@ -375,6 +454,14 @@ async fn graphql_post(
             "Content-Type must be application/json",
         );
     }
+    let caller = match caller_of(&s, &headers, media).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let slot = match cached(&s, &caller, media, body.clone()) {
+        Ok(hit) => return hit,
+        Err(slot) => slot,
+    };
     let batch: BatchRequest = match serde_json::from_slice::<serde_json::Value>(&body)
         .map_err(|e| e.to_string())
         .and_then(|v| match &v {
@@ -397,10 +484,11 @@ async fn graphql_post(
             );
         }
     };
-    execute(s, &headers, batch, media).await
+    execute(s, caller, batch, media, slot).await
 }
 
-fn is_mutation(req: &GqlRequest) -> bool {
+/// Whether `req` is (or, without an operation name, may be) a mutation.
+pub(crate) fn is_mutation(req: &GqlRequest) -> bool {
     let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
         return false;
     };
@@ -447,27 +535,15 @@ pub(crate) fn classify(e: &mut ServerError, request_error: bool) {
         .set("code", code.as_str());
 }
 
+/// Runs `batch` for `caller`. A single read-only operation answered without errors is stored
+/// in `slot`; anything else that ran may have written, so it marks cached answers stale.
 async fn execute(
     s: AppState,
-    headers: &HeaderMap,
+    caller: Caller,
     batch: BatchRequest,
     media: &'static str,
+    slot: CacheSlot,
 ) -> Response<Body> {
-    let caller = match bearer(headers) {
-        Some(secret) => match authenticate(&s.store, secret).await {
-            Ok(c) => c,
-            Err(e) => return json_error(StatusCode::UNAUTHORIZED, media, e.code, &e.message),
-        },
-        None => Caller::default(),
-    };
-    if caller.role.is_none() && s.config.reads_need_token {
-        return json_error(
-            StatusCode::UNAUTHORIZED,
-            media,
-            Code::Unauthenticated,
-            "this API needs an API token",
-        );
-    }
     let batched = matches!(batch, BatchRequest::Batch(_));
     let requests = match batch {
         BatchRequest::Single(r) => vec![r],
@@ -495,8 +571,10 @@ async fn execute(
         }
     };
     let single = !batched;
+    let read_only = requests.iter().all(|r| !is_mutation(r));
     let mut out = Vec::with_capacity(requests.len());
     let mut all_request_errors = true;
+    let mut clean = true;
     for r in requests {
         let r = r.data(caller.clone()).data(loaders(s.store.clone()));
         let mut resp = match tokio::time::timeout(s.config.query_timeout, s.schema.execute(r)).await
@@ -515,6 +593,7 @@ async fn execute(
             && !resp.errors.is_empty()
             && resp.errors.iter().all(|e| e.path.is_empty());
         all_request_errors &= request_error;
+        clean &= resp.errors.is_empty();
         for e in &mut resp.errors {
             classify(e, request_error);
         }
@@ -534,9 +613,11 @@ async fn execute(
     } else {
         serde_json::Value::Array(out)
     };
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    let mut r = (status, bytes).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
-    r
+    let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    if !read_only {
+        s.cache.invalidate();
+    } else if let (Some((key, generation)), true, true) = (slot, single, clean) {
+        s.cache.put(key, generation, bytes.clone());
+    }
+    answer(status, bytes, media)
 }

@@ -14,6 +14,8 @@
 //! - [`loaders`] — per-request DataLoaders, one batched query per edge.
 //! - [`auth`] — tokens, roles, guards; [`error`] — the closed set of error codes.
 //! - [`live`] — subscriptions, the event fan-out and the `graphql-transport-ws` endpoint.
+//! - `response_cache` — whole answers of read-only operations, reused until a write or a bus
+//!   event changes the data generation (or their time to live ends).
 //! - [`recalc`] — the hook through which writes ask the worker to recalculate.
 //! - [`config`] — [`ApiConfig`], filled by the app from its settings.
 //! - [`transfer`] — `exportListings`/`exportCpus`/`exportGpus`, `importPassmark` and the
@@ -38,6 +40,7 @@ pub mod packages;
 mod preview;
 pub mod query;
 pub mod recalc;
+mod response_cache;
 pub mod schema;
 pub mod transfer;
 pub mod types;

@@ -8,6 +8,7 @@
 //! behind the broadcast channel turns the `Lagged` error into a `Resync` of its own.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bus::{BusMessage, EventBus, ResyncReason};
@@ -29,6 +30,9 @@ pub struct EventHub {
 struct Inner {
     tx: broadcast::Sender<BusMessage>,
     shutdown: watch::Sender<bool>,
+    /// Messages fanned out so far: every one may mean changed data (the response cache's
+    /// invalidation signal).
+    seen: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for EventHub {
@@ -44,7 +48,11 @@ impl EventHub {
     /// backoff if the bus ever ends the stream). Must run inside a tokio runtime.
     pub fn start(bus: Arc<dyn EventBus>, capacity: usize) -> EventHub {
         let hub = EventHub::detached(capacity);
-        tokio::spawn(pump(bus, hub.inner.tx.clone(), hub.shutdown_signal()));
+        let out = Fanout {
+            tx: hub.inner.tx.clone(),
+            seen: hub.inner.seen.clone(),
+        };
+        tokio::spawn(pump(bus, out, hub.shutdown_signal()));
         hub
     }
 
@@ -56,14 +64,25 @@ impl EventHub {
         let (tx, _) = broadcast::channel(capacity.max(16));
         let (shutdown, _) = watch::channel(false);
         EventHub {
-            inner: Arc::new(Inner { tx, shutdown }),
+            inner: Arc::new(Inner {
+                tx,
+                shutdown,
+                seen: Arc::new(AtomicU64::new(0)),
+            }),
         }
     }
 
     /// Delivers a message to this process's subscriptions only (not through the bus).
     pub fn publish_local(&self, message: BusMessage) {
+        self.inner.seen.fetch_add(1, Ordering::AcqRel);
         // No receiver is not an error: nobody is watching.
         let _ = self.inner.tx.send(message);
+    }
+
+    /// How many messages this hub has fanned out since it started (bus events, resyncs,
+    /// local messages); grows whenever data may have changed.
+    pub fn messages_seen(&self) -> u64 {
+        self.inner.seen.load(Ordering::Acquire)
     }
 
     /// A new reader of the fan-out; lag becomes `Resync(Lagged)`.
@@ -96,12 +115,22 @@ impl EventHub {
     }
 }
 
-/// Holds the bus subscription and copies it into the broadcast channel until shutdown.
-async fn pump(
-    bus: Arc<dyn EventBus>,
+/// The pump's side of the hub: the channel and the message counter.
+struct Fanout {
     tx: broadcast::Sender<BusMessage>,
-    shutdown: impl Future<Output = ()>,
-) {
+    seen: Arc<AtomicU64>,
+}
+
+impl Fanout {
+    fn send(&self, message: BusMessage) {
+        self.seen.fetch_add(1, Ordering::AcqRel);
+        // No receiver is not an error: nobody is watching.
+        let _ = self.tx.send(message);
+    }
+}
+
+/// Holds the bus subscription and copies it into the broadcast channel until shutdown.
+async fn pump(bus: Arc<dyn EventBus>, out: Fanout, shutdown: impl Future<Output = ()>) {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff = Duration::from_millis(100);
     let mut first = true;
@@ -115,7 +144,7 @@ async fn pump(
                 backoff = Duration::from_millis(100);
                 if !first {
                     // Anything published between the old stream's end and now is gone.
-                    let _ = tx.send(BusMessage::Resync(ResyncReason::Reconnected));
+                    out.send(BusMessage::Resync(ResyncReason::Reconnected));
                 }
                 first = false;
                 loop {
@@ -124,9 +153,7 @@ async fn pump(
                         m = stream.recv() => m,
                     };
                     match next {
-                        Some(m) => {
-                            let _ = tx.send(m);
-                        }
+                        Some(m) => out.send(m),
                         None => break,
                     }
                 }

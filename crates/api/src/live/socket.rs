@@ -198,13 +198,21 @@ fn start(state: &AppState, caller: Caller, p: SubscribePayload) -> BoxStream<'st
             }
         }
     }
+    // A mutation sent over the socket writes like one sent over HTTP: once it has run, cached
+    // answers are stale.
+    let wrote = crate::http::is_mutation(&req).then(|| state.cache.clone());
     let req = req.data(caller).data(loaders(state.store.clone()));
     state
         .schema
         .execute_stream(req)
         .enumerate()
         .map(|(i, r)| Out::Result(i, Box::new(r)))
-        .chain(futures_util::stream::iter([Out::Done]))
+        .chain(futures_util::stream::once(async move {
+            if let Some(cache) = wrote {
+                cache.invalidate();
+            }
+            Out::Done
+        }))
         .boxed()
 }
 

@@ -92,6 +92,7 @@ pub struct Settings {
     pub api_introspection: bool,
     pub api_rate_per_second: u64,
     pub api_rate_burst: u32,
+    pub api_response_cache_ttl: Duration,
 }
 
 /// Startup refused: every problem, one per line.
@@ -230,6 +231,11 @@ impl Settings {
             api_introspection: s.flag("API_INTROSPECTION", true),
             api_rate_per_second: s.at_least("API_RATE_PER_SECOND", 100, 1),
             api_rate_burst: s.at_least("API_RATE_BURST", 200, 1),
+            api_response_cache_ttl: Duration::from_millis(s.at_least(
+                "API_RESPONSE_CACHE_MS",
+                1000,
+                0,
+            )),
         };
         if s.problems.is_empty() {
             Ok(settings)
@@ -261,6 +267,7 @@ impl Settings {
             introspection: self.api_introspection,
             rate_per_second: self.api_rate_per_second,
             rate_burst: self.api_rate_burst,
+            response_cache_ttl: self.api_response_cache_ttl,
             cors_origins: self.cors_allowed_origins.clone(),
             export_root: self.export_root.clone(),
             import_root: self.import_root.clone(),
