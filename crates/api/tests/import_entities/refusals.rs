@@ -8,7 +8,7 @@ use test_support::TestDb;
 use crate::import_support::{C, xlsx};
 use crate::{COUNTS, app, import, ints, listing, listing_book, post, refused, written};
 
-async fn missing_column(db: TestDb) {
+pub(crate) async fn missing_column(db: TestDb) {
     let (app, _) = app(db).await;
     let before = written(&app).await;
     // A CPU file declared as listings: read as listings, its columns lack title and price.
@@ -40,7 +40,7 @@ async fn missing_column(db: TestDb) {
     assert_eq!(written(&app).await, before);
 }
 
-async fn bad_rows(db: TestDb) {
+pub(crate) async fn bad_rows(db: TestDb) {
     use C::*;
     let (app, rec) = app(db).await;
     let before = written(&app).await;
@@ -144,7 +144,7 @@ async fn bad_rows(db: TestDb) {
     assert!(rec.0.lock().unwrap().is_empty());
 }
 
-async fn roles(db: TestDb) {
+pub(crate) async fn roles(db: TestDb) {
     let (app, _) = app(db).await;
     let before = written(&app).await;
     let csv = "Name,CPU Mark\nRole Test CPU,1000\n";
@@ -163,7 +163,7 @@ async fn roles(db: TestDb) {
     assert_eq!(body["data"]["importEntities"]["created"], 1, "{body}");
 }
 
-async fn empty_files(db: TestDb) {
+pub(crate) async fn empty_files(db: TestDb) {
     let (app, _) = app(db).await;
     let before = written(&app).await;
     let blank_book = xlsx(&[("Sheet1", &[], Vec::new())]);
