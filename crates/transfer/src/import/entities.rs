@@ -172,7 +172,7 @@ pub async fn prepare(
 /// of the valid rows, into their sheet's errors. A one-entity import has no CPU/GPU sheet, so
 /// the catalogue alone is what `plan::analyse` matches against: the same index, the same
 /// statuses.
-fn drop_review_rows(parsed: &mut ParsedBook, cat: &ImportCatalogue) {
+pub(super) fn drop_review_rows(parsed: &mut ParsedBook, cat: &ImportCatalogue) {
     let cpus = NameIndex::new(cat.cpus.iter().map(|c| c.data.name.clone()));
     let gpus = NameIndex::new(cat.gpus.iter().map(|g| g.data.name.clone()));
     let mut verdicts: BTreeMap<String, Option<String>> = BTreeMap::new();
@@ -228,7 +228,7 @@ fn drop_review_rows(parsed: &mut ParsedBook, cat: &ImportCatalogue) {
     }
 }
 
-fn summarise(entity: Entity, parsed: &ParsedBook, a: &Analysis) -> Summary {
+pub(super) fn summarise(entity: Entity, parsed: &ParsedBook, a: &Analysis) -> Summary {
     let split = |ids: &mut dyn Iterator<Item = bool>| {
         ids.fold(
             (0, 0),

@@ -41,4 +41,6 @@ pub(crate) fn bad(field: &str, code: &str, message: impl Into<String>) -> Transf
 }
 
 #[cfg(test)]
+mod entities_tests;
+#[cfg(test)]
 mod tests;
