@@ -279,9 +279,8 @@ pub(super) fn summarise(entity: Entity, parsed: &ParsedBook, a: &Analysis) -> Su
 /// What [`commit`] wrote.
 #[derive(Debug, Clone)]
 pub struct Committed {
-    /// The `completed` session recording the import.
+    /// The `completed` session recording the import; its `result` holds the [`Counts`].
     pub session: ImportSession,
-    pub counts: Counts,
     /// Listings written (created and updated).
     pub listing_ids: Vec<i64>,
     /// Stored CPUs / GPUs / ports profiles the import changed (their listings need a
@@ -359,7 +358,6 @@ pub async fn commit(store: &Store, p: Prepared, actor: Option<String>) -> Result
     let updated = |ids: &mut dyn Iterator<Item = Option<i64>>| ids.flatten().collect();
     Ok(Committed {
         session,
-        counts,
         listing_ids: outcome.listing_ids,
         updated_cpu_ids: updated(&mut plan.cpus.iter().map(|c| c.id)),
         updated_gpu_ids: updated(&mut plan.gpus.iter().map(|g| g.id)),
