@@ -2,8 +2,10 @@
 //! through the GraphQL multipart request spec, then mappings, conflicts, custom fields,
 //! commit and cancel (editor), and `importSession(id)` (viewer). Resolvers only translate:
 //! the workflow is `transfer::import::session`. A commit asks for one recalculation job
-//! (cause `import`) covering exactly the listings it wrote.
+//! (cause `import`) covering exactly the listings it wrote. [`entities`] is the one-shot
+//! `importEntities` over the same pipeline.
 
+pub mod entities;
 pub mod preview;
 pub mod types;
 

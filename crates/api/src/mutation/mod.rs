@@ -41,6 +41,7 @@ pub struct Mutation(
     crate::packages::PackageMutation,
     crate::baseline::BaselineMutation,
     crate::imports::ImportMutation,
+    crate::imports::entities::ImportEntitiesMutation,
 );
 
 /// The result of a delete.

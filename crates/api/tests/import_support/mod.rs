@@ -139,3 +139,41 @@ pub fn field<'a>(s: &'a Value, sheet: &str, field: &str) -> &'a Value {
         .and_then(|f| f.iter().find(|x| x["field"] == field))
         .unwrap_or_else(|| panic!("no {sheet}.{field} in {s}"))
 }
+
+/// POSTs any document whose `file` variable is the multipart file part (`vars.file` is set
+/// to null here, as the spec asks); the response (status, body).
+pub async fn multipart(
+    app: &TestApp,
+    query: &str,
+    mut vars: Value,
+    filename: &str,
+    bytes: &[u8],
+    token: Option<&str>,
+) -> (u16, Value) {
+    vars["file"] = Value::Null;
+    let boundary = "dealbrain-upload-boundary";
+    let ops = json!({"query": query, "variables": vars});
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{ops}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.file\"]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{filename}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut req = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}

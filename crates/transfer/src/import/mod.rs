@@ -9,12 +9,14 @@
 //! Layout: [`read`] (files → sheets of calamine cells), [`fields`] (entity table, similarity,
 //! auto-map), [`cells`] + [`rows`] (row parsing), [`matching`] (name index), [`book`]
 //! (inspection and parsed sheets), [`plan`] (conflicts, matches, the write plan), [`state`]
-//! (what a session stores), [`progress`] (commit progress), [`session`] (the workflow).
+//! (what a session stores), [`progress`] (commit progress), [`session`] (the workflow),
+//! [`entities`] (the one-shot import of one entity kind, without a session's round trips).
 
 pub mod book;
 pub mod cells;
 mod commit;
 mod edit;
+pub mod entities;
 pub mod fields;
 pub mod matching;
 pub mod plan;
@@ -38,5 +40,7 @@ pub(crate) fn bad(field: &str, code: &str, message: impl Into<String>) -> Transf
     }
 }
 
+#[cfg(test)]
+mod entities_tests;
 #[cfg(test)]
 mod tests;
