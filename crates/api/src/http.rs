@@ -456,7 +456,16 @@ async fn execute(
     let caller = match bearer(headers) {
         Some(secret) => match authenticate(&s.store, secret).await {
             Ok(c) => c,
-            Err(e) => return json_error(StatusCode::UNAUTHORIZED, media, e.code, &e.message),
+            Err(e) => {
+                // A token that cannot be checked (the database is down) is our failure, not
+                // the caller's: 500, so clients and probes do not drop a valid token.
+                let status = if e.code == Code::Internal {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::UNAUTHORIZED
+                };
+                return json_error(status, media, e.code, &e.message);
+            }
         },
         None => Caller::default(),
     };
