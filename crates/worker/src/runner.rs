@@ -213,6 +213,11 @@ impl Worker {
                 self.store
                     .end_recalc_job(&job_id, JobStatus::Queued, None)
                     .await?;
+                // Or nobody does: Redis restarted empty (its queue recreated by whoever touched
+                // it first), and with it went every other queued message. Re-enqueue from the
+                // rows at the next claim; a duplicate of a delivery that still exists is
+                // harmless.
+                self.resync_queue.store(true, Ordering::Release);
                 Ok(Handled::Interrupted { job_id })
             }
             Ok(RunEnd::Cancelled) => {
