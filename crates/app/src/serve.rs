@@ -161,7 +161,9 @@ async fn serve(args: &ServeArgs, settings: &Settings) -> anyhow::Result<ExitCode
     };
     tokio::select! {
         served = server.into_future() => served.context("serving")?,
-        () = deadline => tracing::warn!(?grace, "requests still open after the shutdown grace; exiting"),
+        () = deadline => {
+            tracing::warn!(?grace, "requests still open after the shutdown grace; exiting");
+        }
     }
     samplers.cancel();
     jobs.stop(settings.shutdown_grace).await;

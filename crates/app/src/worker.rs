@@ -1,7 +1,7 @@
 //! `dealbrain worker`: runs recalculation jobs from the Redis queue until SIGTERM/Ctrl-C
-//! (finishing the current batch first, within `SHUTDOWN_GRACE_SECS`). Also the glue `serve` uses: the API's
-//! [`RecalcRequester`] backed by the worker's job requester, and — without `REDIS_URL` — the
-//! in-process queue with the worker running inside `serve`.
+//! (finishing the current batch first, within `SHUTDOWN_GRACE_SECS`). Also the glue `serve`
+//! uses: the API's [`RecalcRequester`] backed by the worker's job requester, and — without
+//! `REDIS_URL` — the in-process queue with the worker running inside `serve`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
