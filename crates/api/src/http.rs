@@ -276,12 +276,14 @@ async fn caller_of(
         Some(secret) => match authenticate(&s.store, secret).await {
             Ok(c) => c,
             Err(e) => {
-                return Err(json_error(
-                    StatusCode::UNAUTHORIZED,
-                    media,
-                    e.code,
-                    &e.message,
-                ));
+                // A token that cannot be checked (the database is down) is our failure, not
+                // the caller's: 500, so clients and probes do not drop a valid token.
+                let status = if e.code == Code::Internal {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::UNAUTHORIZED
+                };
+                return Err(json_error(status, media, e.code, &e.message));
             }
         },
         None => Caller::default(),

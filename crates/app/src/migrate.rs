@@ -52,9 +52,13 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
     }
-    Store::connect(url, settings.database_pool_size)
-        .await
-        .with_context(|| format!("connecting to {}", settings.database_url))
+    Store::connect_with(
+        url,
+        settings.database_pool_size,
+        settings.database_acquire_timeout,
+    )
+    .await
+    .with_context(|| format!("connecting to {}", settings.database_url))
 }
 
 /// What to do with the migrations.

@@ -1,7 +1,7 @@
 //! `dealbrain serve`: the API on `API_HOST:API_PORT`. Applies migrations and seeds an empty
 //! database unless told not to (queuing one recalculation job that values the sample), creates
-//! the first admin token on an empty token table, and stops on SIGTERM or Ctrl-C, closing
-//! WebSockets with 1001.
+//! the first admin token on an empty token table, and stops on SIGTERM or Ctrl-C: WebSockets
+//! are closed with 1001, open requests finish within `SHUTDOWN_GRACE_SECS`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -139,20 +139,34 @@ async fn serve(args: &ServeArgs, settings: &Settings) -> anyhow::Result<ExitCode
     let ops = crate::ops_routes::Ops::new(&store, &jobs, settings);
     let samplers = worker::CancellationToken::new();
     crate::ops_routes::spawn_samplers(&store, Some(jobs.queue.clone()), &samplers);
-    axum::serve(
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         crate::ops_routes::with_ops(api::router(state), ops)
             .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         crate::worker::shutdown_signal().await;
+        tracing::info!("shutting down: finishing open requests");
         // WebSockets never finish on their own: close them (1001) so shutdown can complete.
         hub.shut_down();
-    })
-    .await
-    .context("serving")?;
+        signalled.send_replace(true);
+    });
+    // Open requests get `SHUTDOWN_GRACE_SECS` after the signal; a client that never finishes
+    // its request must not keep the process past the orchestrator's kill deadline.
+    let grace = settings.shutdown_grace;
+    let deadline = async move {
+        let _ = on_signal.wait_for(|s| *s).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server.into_future() => served.context("serving")?,
+        () = deadline => {
+            tracing::warn!(?grace, "requests still open after the shutdown grace; exiting");
+        }
+    }
     samplers.cancel();
-    jobs.stop().await;
+    jobs.stop(settings.shutdown_grace).await;
     Ok(ExitCode::SUCCESS)
 }
 

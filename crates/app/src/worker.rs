@@ -1,10 +1,11 @@
 //! `dealbrain worker`: runs recalculation jobs from the Redis queue until SIGTERM/Ctrl-C
-//! (finishing the current batch first). Also the glue `serve` uses: the API's
-//! [`RecalcRequester`] backed by the worker's job requester, and — without `REDIS_URL` — the
-//! in-process queue with the worker running inside `serve`.
+//! (finishing the current batch first, within `SHUTDOWN_GRACE_SECS`). Also the glue `serve`
+//! uses: the API's [`RecalcRequester`] backed by the worker's job requester, and — without
+//! `REDIS_URL` — the in-process queue with the worker running inside `serve`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use api::{RecalcError, RecalcFuture, RecalcRequester, RecalcScope};
@@ -125,10 +126,11 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// Lets the in-process loops finish their current batch, then returns.
-    pub async fn stop(mut self) {
+    /// Lets the in-process loops finish their current batch (for at most `grace`), then
+    /// returns.
+    pub async fn stop(mut self, grace: Duration) {
         self.stop.cancel();
-        while self.loops.join_next().await.is_some() {}
+        finish_loops(&mut self.loops, grace).await;
     }
 }
 
@@ -209,10 +211,24 @@ async fn work(settings: &Settings) -> anyhow::Result<ExitCode> {
     shutdown_signal().await;
     tracing::info!("shutting down: finishing the current batches");
     stop.cancel();
-    while loops.join_next().await.is_some() {}
+    finish_loops(&mut loops, settings.shutdown_grace).await;
     samplers.abort();
     let _ = http.await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Waits for the loops to end after their current batch; past `grace` (a batch stuck on a
+/// database that stopped answering) they are abandoned: the job's committed batches stay, and
+/// its row is taken over once its heartbeat is stale.
+async fn finish_loops(loops: &mut JoinSet<()>, grace: Duration) {
+    let all = async { while loops.join_next().await.is_some() {} };
+    if tokio::time::timeout(grace, all).await.is_err() {
+        tracing::warn!(
+            ?grace,
+            "a batch was still running after the shutdown grace; exiting"
+        );
+        loops.abort_all();
+    }
 }
 
 /// SIGTERM (containers, systemd) or Ctrl-C.

@@ -42,5 +42,6 @@ pub use repo::listings::listing_url_key;
 pub use repo::packages::{Installed, Refused};
 pub use repo::packages_baseline::BaselineWrite;
 pub use store::{
-    Backend, DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, MigrationState, PoolStats, Store,
+    Backend, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, MigrationState,
+    PoolStats, Store,
 };

@@ -12,6 +12,9 @@ use crate::error::{Result, StoreError};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/dealbrain.db?mode=rwc";
 /// Default pool size (`DATABASE_POOL_SIZE`).
 pub const DEFAULT_POOL_SIZE: u32 = 10;
+/// How long [`Store::connect`]'s pool waits for a connection (tools and tests; the binary
+/// sets its own, shorter `DATABASE_ACQUIRE_TIMEOUT_SECS`).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// PostgreSQL statement timeout: long enough for a 1,000-row batch write, short enough that a
 /// runaway query does not hold a connection forever.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -49,14 +52,26 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects to `url` (`postgres://…` or `sqlite://…`) with a pool of `pool_size`.
+    /// Connects to `url` (`postgres://…` or `sqlite://…`) with a pool of `pool_size`, waiting
+    /// up to [`DEFAULT_ACQUIRE_TIMEOUT`] for a connection.
+    pub async fn connect(url: &str, pool_size: u32) -> Result<Store> {
+        Store::connect_with(url, pool_size, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// [`Store::connect`] with the longest wait for a connection. While the database is down
+    /// the pool keeps retrying to connect for that long, so this bounds how long a request
+    /// takes to fail during an outage (and how long it may queue for a busy pool).
     ///
     /// SQLite: WAL journal (readers never block the writer), foreign keys ON (off by default in
     /// SQLite), a busy timeout. PostgreSQL: a statement timeout per connection.
-    pub async fn connect(url: &str, pool_size: u32) -> Result<Store> {
+    pub async fn connect_with(
+        url: &str,
+        pool_size: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Store> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(pool_size.max(1))
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(acquire_timeout)
             .sqlx_logging(false);
         let sqlite = url.starts_with("sqlite:");
         if sqlite {

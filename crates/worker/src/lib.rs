@@ -22,12 +22,15 @@
 //! backoff; after the last attempt it is `failed`. A worker that dies leaves the row
 //! `running` with a stale heartbeat (`updated_at`); the queue re-delivers the message after its
 //! visibility timeout and the next worker takes the row over once the heartbeat is older than
-//! [`WorkerConfig::lease`]. Shutdown (a cancelled token, SIGTERM in the binary) finishes the
+//! [`WorkerConfig::lease`]. After the queue or the database failed under it (Redis restarted
+//! empty, say, or a request the API could not enqueue), the worker re-enqueues every
+//! unfinished job row as soon as the queue answers again. Shutdown (a cancelled token, SIGTERM in the binary) finishes the
 //! current batch, hands the job back and re-enqueues it.
 //!
 //! Layout: [`config`] ([`WorkerConfig`]), [`error`] ([`WorkerError`]), [`requester`]
-//! ([`JobRequester`]), [`runner`] ([`Worker`]: the claim loop and one job), `batch` (one
-//! batch: valuation with failure isolation, change detection, events), `metrics`
+//! ([`JobRequester`]), [`runner`] ([`Worker`]: the claim loop and one job), `recovery` (jobs
+//! back on the queue from their rows), `batch` (one batch: valuation with failure isolation,
+//! change detection, events), `metrics`
 //! ([`record_queue_depth`]; jobs, valuations and published events are counted where they
 //! happen, through `telemetry::metrics()`).
 
@@ -35,6 +38,7 @@ mod batch;
 pub mod config;
 pub mod error;
 mod metrics;
+mod recovery;
 pub mod requester;
 pub mod runner;
 

@@ -1,6 +1,7 @@
 //! [`Worker`]: the claim loop, and one job from claim to acknowledgement.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bus::{
     BusError, BusEvent, Delivery, EventBus, JobFinished, JobMessage, JobQueue,
@@ -20,10 +21,15 @@ use crate::error::WorkerError;
 /// own consumer name) on one `Arc<Worker>`.
 #[derive(Debug)]
 pub struct Worker {
-    store: Store,
-    queue: Arc<dyn JobQueue>,
+    pub(crate) store: Store,
+    pub(crate) queue: Arc<dyn JobQueue>,
     bus: Arc<dyn EventBus>,
     config: WorkerConfig,
+    /// Set when the queue or the database failed under us: a delivery may be gone (Redis
+    /// restarted empty, a retry that could not be recorded, a request the API could not
+    /// enqueue). The next successful claim re-enqueues every unfinished job row, the source of
+    /// truth; duplicates are harmless (each job is claimed with a compare-and-set).
+    pub(crate) resync_queue: AtomicBool,
 }
 
 /// What handling one delivery did.
@@ -65,30 +71,8 @@ impl Worker {
             queue,
             bus,
             config,
+            resync_queue: AtomicBool::new(false),
         }
-    }
-
-    /// Enqueues every job still `queued` or `running` in the database (at start-up: the
-    /// in-process queue does not survive a restart, and Redis may have been flushed).
-    /// `sole_worker` (the embedded deployment) also hands `running` jobs back at once — no
-    /// other process can be running them; otherwise they are taken over when their
-    /// heartbeat goes stale. Returns how many were enqueued.
-    pub async fn requeue_unfinished(&self, sole_worker: bool) -> Result<usize, WorkerError> {
-        let jobs = self.store.unfinished_recalc_jobs().await?;
-        for j in &jobs {
-            if sole_worker && j.status == JobStatus::Running {
-                self.store
-                    .end_recalc_job(&j.id, JobStatus::Queued, None)
-                    .await?;
-            }
-            let id =
-                j.id.parse()
-                    .map_err(|_| WorkerError::BadJobId(j.id.clone()))?;
-            let mut m = JobMessage::new(id, JobMessage::RECALCULATION);
-            m.not_before = j.not_before.filter(|_| j.status == JobStatus::Queued);
-            self.queue.enqueue(m).await?;
-        }
-        Ok(jobs.len())
     }
 
     /// Claims and runs jobs as `consumer` (unique per loop) until `shutdown` is cancelled.
@@ -100,13 +84,19 @@ impl Worker {
                 _ = shutdown.cancelled() => break,
                 c = self.queue.claim(consumer, self.config.claim_wait) => c,
             };
+            if claimed.is_ok() {
+                self.resync_after_outage().await;
+            }
             match claimed {
                 Ok(Some(d)) => {
                     backoff = self.config.backoff_min;
-                    let _ = self.process(&d, shutdown).await;
+                    if self.process(&d, shutdown).await.is_err() {
+                        self.resync_queue.store(true, Ordering::Release);
+                    }
                 }
                 Ok(None) => backoff = self.config.backoff_min,
                 Err(e) => {
+                    self.resync_queue.store(true, Ordering::Release);
                     tracing::warn!(consumer, error = %e, retry_in = ?backoff, "claiming a job failed");
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
@@ -223,6 +213,11 @@ impl Worker {
                 self.store
                     .end_recalc_job(&job_id, JobStatus::Queued, None)
                     .await?;
+                // Or nobody does: Redis restarted empty (its queue recreated by whoever touched
+                // it first), and with it went every other queued message. Re-enqueue from the
+                // rows at the next claim; a duplicate of a delivery that still exists is
+                // harmless.
+                self.resync_queue.store(true, Ordering::Release);
                 Ok(Handled::Interrupted { job_id })
             }
             Ok(RunEnd::Cancelled) => {
@@ -299,7 +294,11 @@ impl Worker {
             match self.queue.touch(d).await {
                 Ok(()) => {}
                 Err(BusError::LeaseLost(_)) => return Ok(RunEnd::LeaseLost),
-                Err(e) => tracing::warn!(error = %e, "renewing the job's delivery failed"),
+                Err(e) => {
+                    // Redis may be down or have restarted without this delivery.
+                    self.resync_queue.store(true, Ordering::Release);
+                    tracing::warn!(error = %e, "renewing the job's delivery failed");
+                }
             }
         }
     }
@@ -321,7 +320,9 @@ impl Worker {
         };
         if let Err(w) = self.store.end_recalc_job(&job_id, to, Some(&error)).await {
             // The database is gone too: the row stays `running` and is taken over once its
-            // heartbeat is stale.
+            // heartbeat is stale — by the re-enqueue after the outage should the delivery be
+            // dead-lettered meanwhile.
+            self.resync_queue.store(true, Ordering::Release);
             tracing::warn!(%job_id, error = %w, "could not record the job's failure");
         }
         tracing::warn!(%job_id, attempt = job.attempts, last, %error, "recalculation job failed");

@@ -53,7 +53,7 @@ pub struct Deleted {
 
 /// Asks the worker to recalculate; the job id. A queue that is down fails the mutation with
 /// a clear message (its own write is committed; the job row stays queued and is enqueued
-/// again by the next request or when a worker starts).
+/// again by the next request, when a worker starts, or when the workers' queue recovers).
 pub(crate) async fn recalc(
     ctx: &Context<'_>,
     scope: RecalcScope,

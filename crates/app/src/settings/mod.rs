@@ -50,6 +50,9 @@ pub struct Settings {
     pub environment: Environment,
     pub database_url: SecretUrl,
     pub database_pool_size: u32,
+    /// The longest a query waits for a pooled connection: while the database is down, how
+    /// long a request takes to fail with `INTERNAL` instead of hanging.
+    pub database_acquire_timeout: Duration,
     pub redis_url: Option<SecretUrl>,
     pub redis_prefix: String,
     // Validated and logged at startup; no code reads it yet (signing, links, imports and
@@ -83,6 +86,9 @@ pub struct Settings {
     pub worker_lease: Duration,
     /// A queue delivery not acknowledged in this long is handed to another worker.
     pub queue_visibility_timeout: Duration,
+    /// After SIGTERM, how long `serve` waits for open requests and `worker` for its batch
+    /// before exiting anyway (a stalled client or a hung database cannot hold the process).
+    pub shutdown_grace: Duration,
     pub admin_token_file: PathBuf,
     pub api_max_depth: usize,
     pub api_max_complexity: usize,
@@ -186,6 +192,11 @@ impl Settings {
         let settings = Settings {
             environment,
             database_pool_size: s.at_least("DATABASE_POOL_SIZE", store::DEFAULT_POOL_SIZE, 1),
+            database_acquire_timeout: Duration::from_secs(s.at_least(
+                "DATABASE_ACQUIRE_TIMEOUT_SECS",
+                5,
+                1,
+            )),
             database_url: SecretUrl::new(database_url),
             redis_url: redis_url.map(SecretUrl::new),
             redis_prefix: s
@@ -219,6 +230,7 @@ impl Settings {
                 30,
                 1,
             )),
+            shutdown_grace: Duration::from_secs(s.at_least("SHUTDOWN_GRACE_SECS", 20, 1)),
             admin_token_file: s
                 .get("ADMIN_TOKEN_FILE")
                 .unwrap_or("data/admin-token".into())

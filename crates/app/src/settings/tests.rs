@@ -59,6 +59,8 @@ fn defaults_match_env_example() {
     assert_eq!(s.environment, Environment::Development);
     assert_eq!(s.database_url.expose(), store::DEFAULT_DATABASE_URL);
     assert_eq!(s.database_pool_size, 10);
+    assert_eq!(s.database_acquire_timeout, Duration::from_secs(5));
+    assert_eq!(s.shutdown_grace, Duration::from_secs(20));
     assert!(s.redis_url.is_none());
     assert_eq!(s.api_host, "0.0.0.0");
     assert_eq!(s.api_port, 8000);

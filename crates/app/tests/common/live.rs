@@ -148,3 +148,101 @@ pub async fn value_everything(store: &Store) {
         .unwrap();
     }
 }
+
+/// Listing id → adjusted price, from every valuation event until `quiet` passes without one.
+pub async fn collect_updates(ws: &mut Socket, quiet: Duration) -> HashMap<i64, String> {
+    let mut got = HashMap::new();
+    while let Some(m) = next_json(ws, quiet).await {
+        let u = &m["payload"]["data"]["listingValuationUpdated"];
+        assert_eq!(u["__typename"], "ListingValuationUpdate", "{m}");
+        let id = decode_listing_id(u["listingId"].as_str().unwrap());
+        got.insert(id, u["adjustedPrice"].as_str().unwrap_or("null").to_owned());
+    }
+    got
+}
+
+/// Waits until `n` processes (API instances' event hubs) subscribe to the bus channel of
+/// `prefix` on the Redis at `url`.
+pub async fn wait_bus_subscribers(url: &str, prefix: &str, n: i64, within: Duration) {
+    let mut redis = redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let channel = format!("{prefix}events");
+    let end = std::time::Instant::now() + within;
+    loop {
+        let (_, got): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(&channel)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        if got >= n {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "{got} of {n} processes subscribed to {channel}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Deletes every key under `prefix` (the shared Redis outlives the test).
+pub async fn clear_prefix(url: &str, prefix: &str) {
+    let mut redis = redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: () = redis::cmd("EVAL")
+        .arg("for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end")
+        .arg(0)
+        .arg(format!("{prefix}*"))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+}
+
+/// A listing's global id (the inverse of [`decode_listing_id`]).
+pub fn listing_gid(id: i64) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Listing:{id}"))
+}
+
+/// Every message a subscriber receives, with its arrival time, read by a background task
+/// (aborted on drop) so hundreds of subscribers can be watched at once.
+pub struct Recorder {
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<(std::time::Instant, Value)>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Recorder {
+    pub fn start(mut ws: Socket) -> Recorder {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let task = tokio::spawn(async move {
+            while let Some(m) = next_json(&mut ws, Duration::from_secs(3600)).await {
+                sink.lock().unwrap().push((std::time::Instant::now(), m));
+            }
+        });
+        Recorder { log, task }
+    }
+
+    /// The `listingValuationUpdated` payloads received so far, with their arrival times.
+    pub fn valuations(&self) -> Vec<(std::time::Instant, Value)> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(at, m)| (*at, m["payload"]["data"]["listingValuationUpdated"].clone()))
+            .collect()
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

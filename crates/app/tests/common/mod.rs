@@ -9,7 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+pub mod jobs;
 pub mod live;
+pub mod services;
 
 /// A running `dealbrain` process; killed on drop.
 pub struct Proc {
@@ -105,11 +107,21 @@ impl Proc {
 
     /// Sends SIGTERM and waits up to `limit` for the exit; the status, if it exited.
     pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        self.send_term();
+        self.wait_exit(limit)
+    }
+
+    /// Sends SIGTERM without waiting.
+    pub fn send_term(&self) {
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(sent.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `limit` for the process to exit; the status, if it did.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         let end = Instant::now() + limit;
         while Instant::now() < end {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -118,6 +130,11 @@ impl Proc {
             std::thread::sleep(Duration::from_millis(20));
         }
         None
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 
     /// The process id (for RSS readings).
@@ -163,13 +180,23 @@ pub async fn get(url: &str) -> (u16, String) {
 
 /// A GraphQL request; returns the JSON response.
 pub async fn graphql(base: &str, token: Option<&str>, query: &str) -> serde_json::Value {
+    graphql_status(base, token, query).await.1
+}
+
+/// A GraphQL request; the HTTP status and the JSON response.
+pub async fn graphql_status(
+    base: &str,
+    token: Option<&str>,
+    query: &str,
+) -> (u16, serde_json::Value) {
     let mut req = client()
         .post(format!("{base}/graphql"))
         .json(&serde_json::json!({ "query": query }));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
-    req.send().await.unwrap().json().await.unwrap()
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
 }
 
 /// The metric names every dashboard and alert rule uses (`infra/metrics.txt`).
