@@ -126,3 +126,55 @@ fn xlsx_sheet<RS: std::io::Read + std::io::Seek>(
     }
     Ok(Sheet::from_range(name, Range::from_sparse(cells), formulas))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use calamine::Data;
+    use rust_xlsxwriter::{Formula, Workbook};
+
+    /// A sheet whose table starts at C3, with a formula in D5, and a sheet that is empty.
+    fn offset_book() -> Vec<u8> {
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet();
+        ws.set_name("Offset").unwrap();
+        ws.write_string(2, 2, "Name").unwrap();
+        ws.write_string(2, 3, "Price").unwrap();
+        ws.write_string(3, 2, "first").unwrap();
+        ws.write_number(3, 3, 10.0).unwrap();
+        ws.write_string(4, 2, "second").unwrap();
+        ws.write_formula(4, 3, Formula::new("=D4*2").set_result("20"))
+            .unwrap();
+        book.add_worksheet().set_name("Empty").unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn one_pass_keeps_sheet_positions_and_marks_formulas() {
+        let sheets = super::read(&offset_book()).unwrap();
+        let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Offset"], "an empty sheet has no range");
+        let s = &sheets[0];
+        // Columns keep the sheet's indexes: A and B are padding before the header in C.
+        assert_eq!(s.columns, ["column 1", "column 2", "Name", "Price"]);
+        let rows: Vec<(usize, Vec<Data>)> = s.rows().map(|(n, r)| (n, r.to_vec())).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0, 4, "spreadsheet row numbers");
+        assert_eq!(rows[0].1[2], Data::String("first".into()));
+        assert_eq!(rows[0].1[3], Data::Float(10.0));
+        assert_eq!(rows[1].0, 5);
+        assert!(s.is_formula(5, 3), "D5 holds a formula");
+        assert!(!s.is_formula(4, 3) && !s.is_formula(5, 2));
+    }
+
+    #[test]
+    fn unreadable_workbooks_are_refused_as_corrupt() {
+        let mut bytes = offset_book();
+        bytes.truncate(bytes.len() / 2);
+        match super::read(&bytes) {
+            Err(crate::TransferError::Input { code, .. }) => assert_eq!(code, "corrupt_file"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
