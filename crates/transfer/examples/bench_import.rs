@@ -126,8 +126,10 @@ async fn main() {
     let s = session::create(&store, &root, up).await.unwrap();
     let preview = t.elapsed().as_secs_f64();
     println!(
-        "preview (upload, inspect, map, parse, match, conflicts): {preview:.2} s, status {}",
-        s.status.as_str()
+        "preview (upload, inspect, map, parse, match, conflicts): {preview:.2} s, status {}, \
+         peak RSS so far {:.0} MiB",
+        s.status.as_str(),
+        peak_rss_mib().unwrap_or(f64::NAN)
     );
     let t = Instant::now();
     let done = session::commit(&store, &root, &s.id, false).await.unwrap();

@@ -2,6 +2,8 @@
 //! committed), the GraphQL multipart upload, and the session fields the tests read.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod flow;
+
 use rust_xlsxwriter::{Formula, Workbook};
 use serde_json::{Value, json};
 

@@ -12,8 +12,10 @@ use domain::model::{
     StorageProfileData, name_key,
 };
 use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use serde_json::Value as Json;
 
@@ -126,12 +128,20 @@ impl Store {
             .into_tuple::<(i64, String)>()
             .all(&self.db)
             .await?;
-        for chunk in url_keys.chunks(1000) {
-            for m in listing::Entity::find()
-                .filter(listing::Column::UrlKey.is_in(chunk.to_vec()))
-                .all(&self.db)
-                .await?
-            {
+        if !url_keys.is_empty() {
+            // One statement with the keys as one JSON array parameter: `IN` lists of 1,000
+            // placeholders cost ~50 ms each on PostgreSQL (50,000 keys took 2.6 s).
+            let keys = serde_json::to_string(url_keys)
+                .map_err(|e| crate::StoreError::validation("url_keys", e.to_string()))?;
+            let within = if self.backend == DbBackend::Sqlite {
+                Expr::cust_with_values("url_key IN (SELECT value FROM json_each(?))", [keys])
+            } else {
+                Expr::cust_with_values(
+                    "url_key IN (SELECT json_array_elements_text($1::json))",
+                    [keys],
+                )
+            };
+            for m in listing::Entity::find().filter(within).all(&self.db).await? {
                 out.listings_by_url.push(listing_record(m)?);
             }
         }

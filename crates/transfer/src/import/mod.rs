@@ -4,9 +4,11 @@
 //! by the §7.3 rules, fuzzy matching CPU/GPU names and planning the writes — lives here in
 //! `transfer` rather than in `domain`: it is about spreadsheet columns and cells, not about
 //! valuing listings, and it plans store writes ([`store::ImportPlan`]). It has no I/O and is
-//! unit-tested on its own; [`session`] is the thin async layer over the store and the files.
+//! unit-tested on its own; [`session`] is the thin async layer over the store and the files,
+//! running the CPU-heavy steps (reading, parsing, planning) on tokio's blocking pool.
 //!
-//! Layout: [`read`] (files → sheets of calamine cells), [`fields`] (entity table, similarity,
+//! Layout: [`read`] (files → sheets of calamine cells; `workbook` reads `.xlsx` values and
+//! formula marks in one pass), [`fields`] (entity table, similarity,
 //! auto-map), [`cells`] + [`rows`] (row parsing), [`matching`] (name index), [`book`]
 //! (inspection and parsed sheets), [`plan`] (conflicts, matches, the write plan), [`state`]
 //! (what a session stores), [`progress`] (commit progress), [`session`] (the workflow),
@@ -25,6 +27,7 @@ pub mod read;
 pub mod rows;
 pub mod session;
 pub mod state;
+mod workbook;
 
 pub use fields::Entity;
 pub use read::{MAX_BYTES, MAX_ROWS};

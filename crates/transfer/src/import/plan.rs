@@ -2,7 +2,7 @@
 //! (§7.1 steps 4–7, §7.2). Pure: the same function feeds the preview and the commit, so what
 //! is previewed is what is written.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use domain::model::{Cpu, CpuData, GpuData, ListingData, name_key};
 use store::{ImportCatalogue, ImportPlan, PlannedListing, Upsert};
@@ -259,10 +259,15 @@ pub fn analyse(book: &ParsedBook, cat: &ImportCatalogue, res: &Resolutions) -> A
     }
     let cpu_links = link_names(MatchKind::Cpu, &cpu_names, &mut cpu_ix, res, &mut out);
     let gpu_links = link_names(MatchKind::Gpu, &gpu_names, &mut gpu_ix, res, &mut out);
+    // Keys already planned, looked up once each (not a scan of the plan per created name).
+    let planned_cpus: HashSet<String> = out
+        .plan
+        .cpus
+        .iter()
+        .map(|c| name_key(&c.data.name))
+        .collect();
     for (key, name) in std::mem::take(&mut cpu_ix.creates) {
-        if !stored_cpus.contains_key(&key)
-            && !out.plan.cpus.iter().any(|c| name_key(&c.data.name) == key)
-        {
+        if !stored_cpus.contains_key(&key) && !planned_cpus.contains(&key) {
             out.plan.cpus.push(Upsert {
                 id: None,
                 data: CpuData {
@@ -274,10 +279,14 @@ pub fn analyse(book: &ParsedBook, cat: &ImportCatalogue, res: &Resolutions) -> A
             });
         }
     }
+    let planned_gpus: HashSet<String> = out
+        .plan
+        .gpus
+        .iter()
+        .map(|g| name_key(&g.data.name))
+        .collect();
     for (key, name) in std::mem::take(&mut gpu_ix.creates) {
-        if !stored_gpus.contains_key(&key)
-            && !out.plan.gpus.iter().any(|g| name_key(&g.data.name) == key)
-        {
+        if !stored_gpus.contains_key(&key) && !planned_gpus.contains(&key) {
             out.plan.gpus.push(Upsert {
                 id: None,
                 data: GpuData {

@@ -9,9 +9,8 @@
 //! read (`corrupt_file`), and a sheet of more than [`MAX_ROWS`] data rows (`too_many_rows`).
 
 use std::collections::HashSet;
-use std::io::Cursor;
 
-use calamine::{Data, Range, Reader as _, Sheets};
+use calamine::{Data, Range};
 
 use super::bad;
 use crate::Result;
@@ -63,7 +62,7 @@ impl FileKind {
     }
 }
 
-enum Grid {
+pub(super) enum Grid {
     Range(Range<Data>),
     Flat { width: usize, cells: Vec<Data> },
 }
@@ -101,7 +100,14 @@ fn blank(d: &Data) -> bool {
 }
 
 impl Sheet {
-    fn new(name: String, grid: Grid, first_row: usize, formulas: HashSet<(u32, u32)>) -> Self {
+    /// A sheet over `grid`, whose row 0 is spreadsheet row `first_row`; `formulas` are grid
+    /// positions.
+    pub(super) fn new(
+        name: String,
+        grid: Grid,
+        first_row: usize,
+        formulas: HashSet<(u32, u32)>,
+    ) -> Self {
         let mut s = Sheet {
             name,
             columns: Vec::new(),
@@ -128,6 +134,34 @@ impl Sheet {
             s.columns = cols;
         }
         s
+    }
+
+    /// A sheet over a calamine range; `formulas` are absolute (row, column) positions. A
+    /// range starting right of column A is padded on the left so that column indexes are the
+    /// sheet's; grid columns are then absolute and grid rows count from the range's first.
+    pub(super) fn from_range(
+        name: String,
+        range: Range<Data>,
+        formulas: impl IntoIterator<Item = (u32, u32)>,
+    ) -> Option<Self> {
+        let (r0, c0) = range.start()?;
+        let formulas = formulas
+            .into_iter()
+            .filter_map(|(r, c)| Some((r.checked_sub(r0)?, c)))
+            .collect();
+        let grid = if c0 > 0 {
+            let pad = c0 as usize;
+            let width = range.width() + pad;
+            let mut cells = Vec::with_capacity(range.height() * width);
+            for row in range.rows() {
+                cells.extend(std::iter::repeat_n(Data::Empty, pad));
+                cells.extend(row.iter().cloned());
+            }
+            Grid::Flat { width, cells }
+        } else {
+            Grid::Range(range)
+        };
+        Some(Sheet::new(name, grid, r0 as usize + 1, formulas))
     }
 
     fn grid_rows(&self) -> Box<dyn Iterator<Item = &[Data]> + '_> {
@@ -171,20 +205,6 @@ impl Sheet {
     }
 }
 
-/// Whether `bytes` is an OLE compound file holding an `EncryptedPackage` stream: how Office
-/// stores a password-protected `.xlsx`.
-fn encrypted_ooxml(bytes: &[u8]) -> bool {
-    const CFB: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    if !bytes.starts_with(&CFB) {
-        return false;
-    }
-    let name: Vec<u8> = "EncryptedPackage"
-        .encode_utf16()
-        .flat_map(u16::to_le_bytes)
-        .collect();
-    bytes.windows(name.len()).any(|w| w == name.as_slice())
-}
-
 /// Reads every non-empty sheet of an upload (see the module doc for the refusals).
 pub fn read(filename: &str, bytes: &[u8]) -> Result<Vec<Sheet>> {
     let kind = FileKind::of(filename)?;
@@ -195,7 +215,7 @@ pub fn read(filename: &str, bytes: &[u8]) -> Result<Vec<Sheet>> {
         return Err(too_large(bytes.len()));
     }
     let sheets = match kind {
-        FileKind::Workbook => workbook(bytes)?,
+        FileKind::Workbook => super::workbook::read(bytes)?,
         FileKind::Csv => vec![delimited(filename, bytes, b',')?],
         FileKind::Tsv => vec![delimited(filename, bytes, b'\t')?],
     };
@@ -233,81 +253,6 @@ pub fn too_large(len: usize) -> crate::TransferError {
             MAX_BYTES / 1_048_576
         ),
     )
-}
-
-fn workbook(bytes: &[u8]) -> Result<Vec<Sheet>> {
-    if encrypted_ooxml(bytes) {
-        return Err(bad(
-            "file",
-            "password_protected",
-            "the workbook is password-protected; save a copy without a password and upload that",
-        ));
-    }
-    let corrupt = |e: &dyn std::fmt::Display| {
-        let msg = e.to_string();
-        if msg.to_lowercase().contains("password") {
-            bad(
-                "file",
-                "password_protected",
-                "the workbook is password-protected; save a copy without a password",
-            )
-        } else {
-            bad(
-                "file",
-                "corrupt_file",
-                format!("the workbook cannot be read ({msg})"),
-            )
-        }
-    };
-    let mut book: Sheets<_> =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| corrupt(&e))?;
-    let mut out = Vec::new();
-    for name in book.sheet_names() {
-        let range = book.worksheet_range(&name).map_err(|e| corrupt(&e))?;
-        let Some((r0, c0)) = range.start() else {
-            continue;
-        };
-        // Formula cells are refused per row (only values are imported); a workbook without
-        // formula support in its reader simply has none.
-        let formulas: HashSet<(u32, u32)> = book
-            .worksheet_formula(&name)
-            .map(|f| {
-                f.used_cells()
-                    .filter(|(_, _, t)| !t.is_empty())
-                    .filter_map(|(r, c, _)| {
-                        let (fr, fc) = f.start()?;
-                        let row = (fr + u32::try_from(r).ok()?).checked_sub(r0)?;
-                        let col = (fc + u32::try_from(c).ok()?).checked_sub(c0)?;
-                        Some((row, col))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if c0 > 0 {
-            // Keep column indexes aligned with the sheet: pad the grid on the left.
-            let width = range.width() + c0 as usize;
-            let mut cells = Vec::with_capacity(range.height() * width);
-            for row in range.rows() {
-                cells.extend(std::iter::repeat_n(Data::Empty, c0 as usize));
-                cells.extend(row.iter().cloned());
-            }
-            let formulas = formulas.into_iter().map(|(r, c)| (r, c + c0)).collect();
-            out.push(Sheet::new(
-                name,
-                Grid::Flat { width, cells },
-                r0 as usize + 1,
-                formulas,
-            ));
-        } else {
-            out.push(Sheet::new(
-                name,
-                Grid::Range(range),
-                r0 as usize + 1,
-                formulas,
-            ));
-        }
-    }
-    Ok(out)
 }
 
 fn delimited(filename: &str, bytes: &[u8], delim: u8) -> Result<Sheet> {

@@ -103,9 +103,23 @@ pub(super) fn require_open(s: &ImportSession) -> Result<()> {
     }
 }
 
-fn read_file(root: &Path, s: &ImportSession) -> Result<Vec<Sheet>> {
-    let bytes = std::fs::read(root.join(&s.storage_ref))?;
-    read::read(&s.filename, &bytes)
+/// Runs CPU-heavy import work (reading a workbook, parsing every row, planning) on tokio's
+/// blocking pool: a 50,000-row upload takes seconds, which must not stall the async threads
+/// serving other requests.
+pub(super) async fn blocking<T, F>(f: F) -> Result<T>
+where
+    F: FnOnce() -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| TransferError::Invalid(format!("the import work stopped: {e}")))?
+}
+
+async fn read_file(root: &Path, s: &ImportSession) -> Result<Vec<Sheet>> {
+    let path = root.join(&s.storage_ref);
+    let name = s.filename.clone();
+    blocking(move || read::read(&name, &std::fs::read(path)?)).await
 }
 
 async fn attached_columns(
@@ -150,7 +164,7 @@ pub(super) async fn analyse_session(
     root: &Path,
     s: &mut ImportSession,
 ) -> Result<(ParsedBook, Analysis)> {
-    let sheets = read_file(root, s)?;
+    let sheets = read_file(root, s).await?;
     analyse_sheets(store, s, sheets).await
 }
 
@@ -164,20 +178,29 @@ async fn analyse_sheets(
     let attached: Vec<AttachedField> = from_json(&s.attached_fields);
     let res: Resolutions = from_json(&s.resolutions);
     let cols = attached_columns(store, &sheets, &attached).await?;
-    let parsed = book::parse(&sheets, &mappings, &cols);
-    drop(sheets);
-    let (urls, titles) = parsed.listing_keys();
+    // The sheets are dropped on the blocking thread too: freeing 50,000 rows of cells is work.
+    let (parsed, urls, titles) = blocking(move || {
+        let parsed = book::parse(&sheets, &mappings, &cols);
+        let (urls, titles) = parsed.listing_keys();
+        Ok((parsed, urls, titles))
+    })
+    .await?;
     let cat = store.import_catalogue(&urls, &titles).await?;
-    let analysis = analyse(&parsed, &cat, &res);
-    let old: Preview = from_json(&s.preview);
-    let preview = Preview {
-        entities: parsed.sheets.iter().map(|p| p.preview.clone()).collect(),
-        matches: analysis.matches.clone(),
-        warnings: old.warnings,
-        row_errors: parsed.error_count(),
-    };
-    s.preview = to_json(&preview)?;
-    s.conflicts = to_json(&analysis.conflicts)?;
+    let warnings = from_json::<Preview>(&s.preview).warnings;
+    let (parsed, analysis, preview, conflicts) = blocking(move || {
+        let analysis = analyse(&parsed, &cat, &res);
+        let preview = Preview {
+            entities: parsed.sheets.iter().map(|p| p.preview.clone()).collect(),
+            matches: analysis.matches.clone(),
+            warnings,
+            row_errors: parsed.error_count(),
+        };
+        let (preview, conflicts) = (to_json(&preview)?, to_json(&analysis.conflicts)?);
+        Ok((parsed, analysis, preview, conflicts))
+    })
+    .await?;
+    s.preview = preview;
+    s.conflicts = conflicts;
     s.status = if parsed.mapped() {
         ImportStatus::Ready
     } else {
@@ -192,23 +215,30 @@ pub async fn create(store: &Store, root: &Path, up: Upload<'_>) -> Result<Import
     if up.bytes.len() > read::MAX_BYTES {
         return Err(read::too_large(up.bytes.len()));
     }
-    let sheets = read::read(up.filename, up.bytes)?;
-    for name in up.declared.keys() {
-        if !name.is_empty() && !sheets.iter().any(|s| &s.name == name) {
-            return Err(bad(
-                "declaredEntities",
-                "unknown_sheet",
-                format!("the file has no sheet `{name}`"),
-            ));
+    // The blocking pool needs owned input: a copy of the upload (at most 20 MiB) is cheap
+    // next to reading it.
+    let (filename, bytes, declared) = (up.filename.to_owned(), up.bytes.to_vec(), up.declared);
+    let (sheets, infos, mappings, checksum) = blocking(move || {
+        let sheets = read::read(&filename, &bytes)?;
+        for name in declared.keys() {
+            if !name.is_empty() && !sheets.iter().any(|s| &s.name == name) {
+                return Err(bad(
+                    "declaredEntities",
+                    "unknown_sheet",
+                    format!("the file has no sheet `{name}`"),
+                ));
+            }
         }
-    }
-    let infos: Vec<SheetInfo> = book::inspect(&sheets, &up.declared);
-    let mappings = book::initial_mappings(&infos);
+        let infos: Vec<SheetInfo> = book::inspect(&sheets, &declared);
+        let mappings = book::initial_mappings(&infos);
+        let checksum: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok((sheets, infos, mappings, checksum))
+    })
+    .await?;
     let id = uuid::Uuid::new_v4().to_string();
-    let checksum: String = Sha256::digest(up.bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let mut warnings = Vec::new();
     if let Some(prev) = store.import_session_by_checksum(&checksum, &id).await? {
         warnings.push(format!(
