@@ -70,31 +70,8 @@ pub async fn upload(app: &TestApp, filename: &str, bytes: &[u8], declared: Value
         "mutation($file: Upload!, $d: [ImportDeclaredEntityInput!]) {{
             createImportSession(file: $file, declaredEntities: $d) {{ {SESSION} }} }}"
     );
-    let boundary = "dealbrain-import-boundary";
-    let ops = json!({"query": q, "variables": {"file": null, "d": declared}});
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{ops}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.file\"]}}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{filename}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let r = app
-        .client
-        .post(format!("{}/graphql", app.url))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .bearer_auth(&app.editor)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    let vars = json!({"d": declared});
+    multipart(app, &q, vars, filename, bytes, Some(&app.editor)).await
 }
 
 /// Uploads and returns the session (panics on errors).
