@@ -1,5 +1,13 @@
-//! Exact decimal helpers: doubles into decimals by their shortest round-trip text, and the
-//! half-away-from-zero rounding the spec calls "half-up".
+//! Exact decimal helpers: doubles into decimals by their shortest round-trip text, the
+//! half-away-from-zero rounding the spec calls "half-up", and the sums and products of the
+//! valuation loop.
+//!
+//! The loop's amounts are small (prices, rates, quantities: mantissas of a few digits at a few
+//! places), and for those [`add`], [`mul`] and [`round_half_up`] work on the integer mantissa
+//! directly: one `i128` operation instead of rust_decimal's general limb arithmetic. Each fast
+//! path gives exactly what rust_decimal gives — value, scale and sign, checked in the tests
+//! below — and anything outside it (large mantissas, zero results whose sign rust_decimal
+//! decides, scale overflow) goes to rust_decimal itself.
 
 use std::str::FromStr;
 
@@ -45,8 +53,112 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
 
 const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
 
+/// Powers of ten up to 10^19 (the widest alignment the fast paths use).
+const POW10_INT: [u128; 20] = {
+    let mut t = [1u128; 20];
+    let mut i = 1;
+    while i < t.len() {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// 2^96: mantissas must stay below it.
+const MANTISSA_LIMIT: u128 = 1 << 96;
+
+/// The magnitude of a decimal's mantissa when it fits in 64 bits.
+#[inline]
+fn small(d: &Decimal) -> Option<u64> {
+    let m = d.mantissa().unsigned_abs();
+    u64::try_from(m).ok()
+}
+
+/// A decimal from sign, magnitude (< 2^96) and scale (≤ 28).
+#[inline]
+fn from_magnitude(negative: bool, m: u128, scale: u32) -> Decimal {
+    Decimal::from_parts(
+        m as u32,
+        (m >> 32) as u32,
+        (m >> 64) as u32,
+        negative,
+        scale,
+    )
+}
+
+/// `a + b`, exactly as rust_decimal's `+` (which panics on overflow of the decimal range).
+#[inline]
+pub fn add(a: Decimal, b: Decimal) -> Decimal {
+    if a.is_zero() {
+        return b;
+    }
+    if b.is_zero() {
+        return a;
+    }
+    if let (Some(ma), Some(mb)) = (small(&a), small(&b)) {
+        let (sa, sb) = (a.scale(), b.scale());
+        let diff = sa.abs_diff(sb) as usize;
+        if diff < POW10_INT.len() {
+            let (x, y, scale) = if sa >= sb {
+                (u128::from(ma), u128::from(mb) * POW10_INT[diff], sa)
+            } else {
+                (u128::from(ma) * POW10_INT[diff], u128::from(mb), sb)
+            };
+            let (na, nb) = (a.is_sign_negative(), b.is_sign_negative());
+            let (m, negative) = if na == nb {
+                (x + y, na)
+            } else if x >= y {
+                (x - y, na)
+            } else {
+                (y - x, nb)
+            };
+            // A zero sum keeps the sign rust_decimal gives it; leave those to it.
+            if m != 0 && m < MANTISSA_LIMIT {
+                return from_magnitude(negative, m, scale);
+            }
+        }
+    }
+    a + b
+}
+
+/// `a × b`, exactly as rust_decimal's `checked_mul`.
+#[inline]
+pub fn mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if let (Some(ma), Some(mb)) = (small(&a), small(&b)) {
+        if ma == 0 || mb == 0 {
+            return Some(Decimal::ZERO);
+        }
+        let scale = a.scale() + b.scale();
+        let m = u128::from(ma) * u128::from(mb);
+        if scale <= Decimal::MAX_SCALE && m < MANTISSA_LIMIT {
+            return Some(from_magnitude(
+                a.is_sign_negative() != b.is_sign_negative(),
+                m,
+                scale,
+            ));
+        }
+    }
+    a.checked_mul(b)
+}
+
 /// Rounds half away from zero to `dp` places.
+#[inline]
 pub fn round_half_up(d: Decimal, dp: u32) -> Decimal {
+    let scale = d.scale();
+    if scale <= dp {
+        return d;
+    }
+    let drop = (scale - dp) as usize;
+    if let Some(m) = small(&d)
+        && drop < POW10_INT.len()
+    {
+        let p = POW10_INT[drop];
+        let m = u128::from(m);
+        let (q, r) = (m / p, m % p);
+        // Half away from zero: the magnitude rounds up from the midpoint on.
+        let q = if 2 * r >= p { q + 1 } else { q };
+        return from_magnitude(d.is_sign_negative(), q, dp);
+    }
     d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
@@ -99,6 +211,77 @@ mod tests {
             check(n);
         }
         assert_eq!(from_f64(268.98), Some(Decimal::new(26898, 2)));
+    }
+
+    /// Decimals spread over the shapes the fast paths see and the edges they hand back: zeros
+    /// of both signs, scales 0–28, mantissas up to 2^96.
+    fn samples() -> Vec<Decimal> {
+        let mut out = vec![
+            Decimal::ZERO,
+            Decimal::from_parts(0, 0, 0, true, 2),
+            Decimal::from_parts(0, 0, 0, false, 5),
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(5, 3),
+            Decimal::new(-5, 3),
+            Decimal::new(125, 4),
+            Decimal::new(-100_005, 3),
+            Decimal::from_parts(u32::MAX, u32::MAX, 0, false, 0),
+            Decimal::from_parts(u32::MAX, u32::MAX, 0, true, 28),
+            Decimal::from_parts(1, 0, 1, false, 10),
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..400u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let bits = [8, 16, 32, 48, 64][(i % 5) as usize];
+            let m = if bits == 64 {
+                x
+            } else {
+                x & ((1u64 << bits) - 1)
+            };
+            let scale = (x >> 59) as u32 % 29;
+            let neg = x & 1 == 1;
+            out.push(Decimal::from_parts(
+                m as u32,
+                (m >> 32) as u32,
+                0,
+                neg,
+                scale,
+            ));
+        }
+        out
+    }
+
+    fn same(a: Decimal, b: Decimal) -> bool {
+        a.serialize() == b.serialize()
+    }
+
+    #[test]
+    fn fast_paths_match_rust_decimal_bit_for_bit() {
+        let all = samples();
+        for &a in &all {
+            for dp in [0, 2, 4, 7] {
+                let want = a.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+                assert!(same(round_half_up(a, dp), want), "round {a:?} {dp}");
+            }
+            for &b in all.iter().step_by(3) {
+                let want = a.checked_mul(b);
+                let got = mul(a, b);
+                assert!(
+                    match (got, want) {
+                        (Some(g), Some(w)) => same(g, w),
+                        (None, None) => true,
+                        _ => false,
+                    },
+                    "mul {a:?} {b:?}"
+                );
+                if let Some(want) = a.checked_add(b) {
+                    assert!(same(add(a, b), want), "add {a:?} {b:?}");
+                }
+            }
+        }
     }
 
     #[test]
