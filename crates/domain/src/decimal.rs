@@ -53,9 +53,9 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
 
 const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
 
-/// Powers of ten up to 10^19 (the widest alignment the fast paths use).
-const POW10_INT: [u128; 20] = {
-    let mut t = [1u128; 20];
+/// Powers of ten that fit in a `u64` (10^0 to 10^19).
+const POW10_U64: [u64; 20] = {
+    let mut t = [1u64; 20];
     let mut i = 1;
     while i < t.len() {
         t[i] = t[i - 1] * 10;
@@ -64,57 +64,60 @@ const POW10_INT: [u128; 20] = {
     t
 };
 
-/// 2^96: mantissas must stay below it.
-const MANTISSA_LIMIT: u128 = 1 << 96;
-
-/// The magnitude of a decimal's mantissa when it fits in 64 bits.
+/// Sign, scale and magnitude of a decimal whose mantissa fits in 64 bits.
 #[inline]
-fn small(d: &Decimal) -> Option<u64> {
-    let m = d.mantissa().unsigned_abs();
-    u64::try_from(m).ok()
+fn small(d: &Decimal) -> Option<(bool, u32, u64)> {
+    let b = d.serialize();
+    if b[12..16] != [0; 4] {
+        return None;
+    }
+    let m = u64::from_le_bytes([b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11]]);
+    Some((d.is_sign_negative(), d.scale(), m))
 }
 
-/// A decimal from sign, magnitude (< 2^96) and scale (≤ 28).
+/// A decimal from sign, 64-bit magnitude and scale (≤ 28).
 #[inline]
-fn from_magnitude(negative: bool, m: u128, scale: u32) -> Decimal {
-    Decimal::from_parts(
-        m as u32,
-        (m >> 32) as u32,
-        (m >> 64) as u32,
-        negative,
-        scale,
-    )
+fn from_u64(negative: bool, m: u64, scale: u32) -> Decimal {
+    Decimal::from_parts(m as u32, (m >> 32) as u32, 0, negative, scale)
 }
 
 /// `a + b`, exactly as rust_decimal's `+` (which panics on overflow of the decimal range).
 #[inline]
 pub fn add(a: Decimal, b: Decimal) -> Decimal {
-    if a.is_zero() {
-        return b;
-    }
-    if b.is_zero() {
-        return a;
-    }
-    if let (Some(ma), Some(mb)) = (small(&a), small(&b)) {
-        let (sa, sb) = (a.scale(), b.scale());
-        let diff = sa.abs_diff(sb) as usize;
-        if diff < POW10_INT.len() {
-            let (x, y, scale) = if sa >= sb {
-                (u128::from(ma), u128::from(mb) * POW10_INT[diff], sa)
-            } else {
-                (u128::from(ma) * POW10_INT[diff], u128::from(mb), sb)
-            };
-            let (na, nb) = (a.is_sign_negative(), b.is_sign_negative());
-            let (m, negative) = if na == nb {
-                (x + y, na)
-            } else if x >= y {
-                (x - y, na)
-            } else {
-                (y - x, nb)
-            };
+    if let (Some((na, sa, ma)), Some((nb, sb, mb))) = (small(&a), small(&b)) {
+        // rust_decimal returns the other operand as is when one is zero (keeping its scale).
+        if ma == 0 {
+            return b;
+        }
+        if mb == 0 {
+            return a;
+        }
+        let aligned = if sa == sb {
+            Some((ma, mb, sa))
+        } else if sa > sb {
+            POW10_U64
+                .get((sa - sb) as usize)
+                .and_then(|p| mb.checked_mul(*p))
+                .map(|y| (ma, y, sa))
+        } else {
+            POW10_U64
+                .get((sb - sa) as usize)
+                .and_then(|p| ma.checked_mul(*p))
+                .map(|x| (x, mb, sb))
+        };
+        if let Some((x, y, scale)) = aligned {
             // A zero sum keeps the sign rust_decimal gives it; leave those to it.
-            if m != 0 && m < MANTISSA_LIMIT {
-                return from_magnitude(negative, m, scale);
+            let sum = if na == nb {
+                x.checked_add(y).map(|m| (m, na))
+            } else if x > y {
+                Some((x - y, na))
+            } else if y > x {
+                Some((y - x, nb))
+            } else {
+                None
+            };
+            if let Some((m, negative)) = sum {
+                return from_u64(negative, m, scale);
             }
         }
     }
@@ -124,18 +127,15 @@ pub fn add(a: Decimal, b: Decimal) -> Decimal {
 /// `a × b`, exactly as rust_decimal's `checked_mul`.
 #[inline]
 pub fn mul(a: Decimal, b: Decimal) -> Option<Decimal> {
-    if let (Some(ma), Some(mb)) = (small(&a), small(&b)) {
+    if let (Some((na, sa, ma)), Some((nb, sb, mb))) = (small(&a), small(&b)) {
         if ma == 0 || mb == 0 {
             return Some(Decimal::ZERO);
         }
-        let scale = a.scale() + b.scale();
-        let m = u128::from(ma) * u128::from(mb);
-        if scale <= Decimal::MAX_SCALE && m < MANTISSA_LIMIT {
-            return Some(from_magnitude(
-                a.is_sign_negative() != b.is_sign_negative(),
-                m,
-                scale,
-            ));
+        let scale = sa + sb;
+        if scale <= Decimal::MAX_SCALE
+            && let Some(m) = ma.checked_mul(mb)
+        {
+            return Some(from_u64(na != nb, m, scale));
         }
     }
     a.checked_mul(b)
@@ -148,16 +148,14 @@ pub fn round_half_up(d: Decimal, dp: u32) -> Decimal {
     if scale <= dp {
         return d;
     }
-    let drop = (scale - dp) as usize;
-    if let Some(m) = small(&d)
-        && drop < POW10_INT.len()
+    if let Some((negative, _, m)) = small(&d)
+        && let Some(&p) = POW10_U64.get((scale - dp) as usize)
     {
-        let p = POW10_INT[drop];
-        let m = u128::from(m);
         let (q, r) = (m / p, m % p);
-        // Half away from zero: the magnitude rounds up from the midpoint on.
-        let q = if 2 * r >= p { q + 1 } else { q };
-        return from_magnitude(d.is_sign_negative(), q, dp);
+        // Half away from zero: the magnitude rounds up from the midpoint on (r ≥ p − r, without
+        // overflowing 2r).
+        let q = if r >= p - r { q + 1 } else { q };
+        return from_u64(negative, q, dp);
     }
     d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
