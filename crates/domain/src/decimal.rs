@@ -67,11 +67,7 @@ const POW10_U64: [u64; 20] = {
 /// Sign, scale and magnitude of a decimal whose mantissa fits in 64 bits.
 #[inline]
 fn small(d: &Decimal) -> Option<(bool, u32, u64)> {
-    let b = d.serialize();
-    if b[12..16] != [0; 4] {
-        return None;
-    }
-    let m = u64::from_le_bytes([b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11]]);
+    let m = u64::try_from(d.mantissa().unsigned_abs()).ok()?;
     Some((d.is_sign_negative(), d.scale(), m))
 }
 
