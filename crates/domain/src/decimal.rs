@@ -38,6 +38,9 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
     // an exponent only for very large or small magnitudes.
     let mut buf = ryu::Buffer::new();
     let text = buf.format_finite(n);
+    if let Some(d) = plain_digits(text) {
+        return Some(d);
+    }
     let exact = if text.contains('e') {
         Decimal::from_scientific(text)
     } else {
@@ -52,6 +55,33 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
 }
 
 const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+
+/// Plain decimal text (`-12.480000000000002`, no exponent) of at most 19 digits as a decimal,
+/// with the mantissa and scale `Decimal::from_str` gives it; `None` for anything else.
+fn plain_digits(text: &str) -> Option<Decimal> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let mut m: u64 = 0;
+    let mut count = 0u32;
+    let mut scale = None;
+    for (i, b) in digits.bytes().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(b - b'0');
+                count += 1;
+                if count > 19 {
+                    return None;
+                }
+            }
+            b'.' if scale.is_none() => scale = Some((digits.len() - i - 1) as u32),
+            _ => return None,
+        }
+    }
+    let scale = scale.unwrap_or(0);
+    (count > 0 && scale <= Decimal::MAX_SCALE).then(|| from_u64(negative, m, scale))
+}
 
 /// Powers of ten that fit in a `u64` (10^0 to 10^19).
 const POW10_U64: [u64; 20] = {
@@ -275,6 +305,31 @@ mod tests {
                     assert!(same(add(a, b), want), "add {a:?} {b:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn plain_digits_parse_as_from_str_does() {
+        let mut x = 0.000_123_f64;
+        for i in 0..20_000 {
+            let n = x * if i % 2 == 0 { 1.0 } else { -1.0 };
+            let mut buf = ryu::Buffer::new();
+            let text = buf.format_finite(n);
+            if let Some(d) = plain_digits(text) {
+                let want = Decimal::from_str(text).unwrap();
+                assert_eq!(d.serialize(), want.serialize(), "{text}");
+            }
+            x = x * 1.0013 + 0.37;
+        }
+        for text in ["0.001", "-12.480000000000002", "268.0", "5", "0.1"] {
+            let want = Decimal::from_str(text).unwrap();
+            assert_eq!(
+                plain_digits(text).map(|d| d.serialize()),
+                Some(want.serialize())
+            );
+        }
+        for bad in ["1e-7", "", "-", "1.2.3", "12345678901234567890"] {
+            assert_eq!(plain_digits(bad), None, "{bad}");
         }
     }
 
