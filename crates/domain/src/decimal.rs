@@ -1,5 +1,13 @@
-//! Exact decimal helpers: doubles into decimals by their shortest round-trip text, and the
-//! half-away-from-zero rounding the spec calls "half-up".
+//! Exact decimal helpers: doubles into decimals by their shortest round-trip text, the
+//! half-away-from-zero rounding the spec calls "half-up", and the sums and products of the
+//! valuation loop.
+//!
+//! The loop's amounts are small (prices, rates, quantities: mantissas of a few digits at a few
+//! places), and for those [`add`], [`mul`] and [`round_half_up`] work on the integer mantissa
+//! directly: one `i128` operation instead of rust_decimal's general limb arithmetic. Each fast
+//! path gives exactly what rust_decimal gives — value, scale and sign, checked in the tests
+//! below — and anything outside it (large mantissas, zero results whose sign rust_decimal
+//! decides, scale overflow) goes to rust_decimal itself.
 
 use std::str::FromStr;
 
@@ -30,6 +38,9 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
     // an exponent only for very large or small magnitudes.
     let mut buf = ryu::Buffer::new();
     let text = buf.format_finite(n);
+    if let Some(d) = plain_digits(text) {
+        return Some(d);
+    }
     let exact = if text.contains('e') {
         Decimal::from_scientific(text)
     } else {
@@ -45,8 +56,133 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
 
 const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
 
+/// Plain decimal text (`-12.480000000000002`, no exponent) of at most 19 digits as a decimal,
+/// with the mantissa and scale `Decimal::from_str` gives it; `None` for anything else.
+fn plain_digits(text: &str) -> Option<Decimal> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let mut m: u64 = 0;
+    let mut count = 0u32;
+    let mut scale = None;
+    for (i, b) in digits.bytes().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(b - b'0');
+                count += 1;
+                if count > 19 {
+                    return None;
+                }
+            }
+            b'.' if scale.is_none() => scale = Some((digits.len() - i - 1) as u32),
+            _ => return None,
+        }
+    }
+    let scale = scale.unwrap_or(0);
+    (count > 0 && scale <= Decimal::MAX_SCALE).then(|| from_u64(negative, m, scale))
+}
+
+/// Powers of ten that fit in a `u64` (10^0 to 10^19).
+const POW10_U64: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < t.len() {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Sign, scale and magnitude of a decimal whose mantissa fits in 64 bits.
+#[inline]
+fn small(d: &Decimal) -> Option<(bool, u32, u64)> {
+    let m = u64::try_from(d.mantissa().unsigned_abs()).ok()?;
+    Some((d.is_sign_negative(), d.scale(), m))
+}
+
+/// A decimal from sign, 64-bit magnitude and scale (≤ 28).
+#[inline]
+fn from_u64(negative: bool, m: u64, scale: u32) -> Decimal {
+    Decimal::from_parts(m as u32, (m >> 32) as u32, 0, negative, scale)
+}
+
+/// `a + b`, exactly as rust_decimal's `+` (which panics on overflow of the decimal range).
+#[inline]
+pub fn add(a: Decimal, b: Decimal) -> Decimal {
+    if let (Some((na, sa, ma)), Some((nb, sb, mb))) = (small(&a), small(&b)) {
+        // rust_decimal returns the other operand as is when one is zero (keeping its scale).
+        if ma == 0 {
+            return b;
+        }
+        if mb == 0 {
+            return a;
+        }
+        let aligned = if sa == sb {
+            Some((ma, mb, sa))
+        } else if sa > sb {
+            POW10_U64
+                .get((sa - sb) as usize)
+                .and_then(|p| mb.checked_mul(*p))
+                .map(|y| (ma, y, sa))
+        } else {
+            POW10_U64
+                .get((sb - sa) as usize)
+                .and_then(|p| ma.checked_mul(*p))
+                .map(|x| (x, mb, sb))
+        };
+        if let Some((x, y, scale)) = aligned {
+            // A zero sum keeps the sign rust_decimal gives it; leave those to it.
+            let sum = if na == nb {
+                x.checked_add(y).map(|m| (m, na))
+            } else if x > y {
+                Some((x - y, na))
+            } else if y > x {
+                Some((y - x, nb))
+            } else {
+                None
+            };
+            if let Some((m, negative)) = sum {
+                return from_u64(negative, m, scale);
+            }
+        }
+    }
+    a + b
+}
+
+/// `a × b`, exactly as rust_decimal's `checked_mul`.
+#[inline]
+pub fn mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if let (Some((na, sa, ma)), Some((nb, sb, mb))) = (small(&a), small(&b)) {
+        if ma == 0 || mb == 0 {
+            return Some(Decimal::ZERO);
+        }
+        let scale = sa + sb;
+        if scale <= Decimal::MAX_SCALE
+            && let Some(m) = ma.checked_mul(mb)
+        {
+            return Some(from_u64(na != nb, m, scale));
+        }
+    }
+    a.checked_mul(b)
+}
+
 /// Rounds half away from zero to `dp` places.
+#[inline]
 pub fn round_half_up(d: Decimal, dp: u32) -> Decimal {
+    let scale = d.scale();
+    if scale <= dp {
+        return d;
+    }
+    if let Some((negative, _, m)) = small(&d)
+        && let Some(&p) = POW10_U64.get((scale - dp) as usize)
+    {
+        let (q, r) = (m / p, m % p);
+        // Half away from zero: the magnitude rounds up from the midpoint on (r ≥ p − r, without
+        // overflowing 2r).
+        let q = if r >= p - r { q + 1 } else { q };
+        return from_u64(negative, q, dp);
+    }
     d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
@@ -99,6 +235,102 @@ mod tests {
             check(n);
         }
         assert_eq!(from_f64(268.98), Some(Decimal::new(26898, 2)));
+    }
+
+    /// Decimals spread over the shapes the fast paths see and the edges they hand back: zeros
+    /// of both signs, scales 0–28, mantissas up to 2^96.
+    fn samples() -> Vec<Decimal> {
+        let mut out = vec![
+            Decimal::ZERO,
+            Decimal::from_parts(0, 0, 0, true, 2),
+            Decimal::from_parts(0, 0, 0, false, 5),
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(5, 3),
+            Decimal::new(-5, 3),
+            Decimal::new(125, 4),
+            Decimal::new(-100_005, 3),
+            Decimal::from_parts(u32::MAX, u32::MAX, 0, false, 0),
+            Decimal::from_parts(u32::MAX, u32::MAX, 0, true, 28),
+            Decimal::from_parts(1, 0, 1, false, 10),
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..400u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let bits = [8, 16, 32, 48, 64][(i % 5) as usize];
+            let m = if bits == 64 {
+                x
+            } else {
+                x & ((1u64 << bits) - 1)
+            };
+            let scale = (x >> 59) as u32 % 29;
+            let neg = x & 1 == 1;
+            out.push(Decimal::from_parts(
+                m as u32,
+                (m >> 32) as u32,
+                0,
+                neg,
+                scale,
+            ));
+        }
+        out
+    }
+
+    fn same(a: Decimal, b: Decimal) -> bool {
+        a.serialize() == b.serialize()
+    }
+
+    #[test]
+    fn fast_paths_match_rust_decimal_bit_for_bit() {
+        let all = samples();
+        for &a in &all {
+            for dp in [0, 2, 4, 7] {
+                let want = a.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+                assert!(same(round_half_up(a, dp), want), "round {a:?} {dp}");
+            }
+            for &b in all.iter().step_by(3) {
+                let want = a.checked_mul(b);
+                let got = mul(a, b);
+                assert!(
+                    match (got, want) {
+                        (Some(g), Some(w)) => same(g, w),
+                        (None, None) => true,
+                        _ => false,
+                    },
+                    "mul {a:?} {b:?}"
+                );
+                if let Some(want) = a.checked_add(b) {
+                    assert!(same(add(a, b), want), "add {a:?} {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_digits_parse_as_from_str_does() {
+        let mut x = 0.000_123_f64;
+        for i in 0..20_000 {
+            let n = x * if i % 2 == 0 { 1.0 } else { -1.0 };
+            let mut buf = ryu::Buffer::new();
+            let text = buf.format_finite(n);
+            if let Some(d) = plain_digits(text) {
+                let want = Decimal::from_str(text).unwrap();
+                assert_eq!(d.serialize(), want.serialize(), "{text}");
+            }
+            x = x * 1.0013 + 0.37;
+        }
+        for text in ["0.001", "-12.480000000000002", "268.0", "5", "0.1"] {
+            let want = Decimal::from_str(text).unwrap();
+            assert_eq!(
+                plain_digits(text).map(|d| d.serialize()),
+                Some(want.serialize())
+            );
+        }
+        for bad in ["1e-7", "", "-", "1.2.3", "12345678901234567890"] {
+            assert_eq!(plain_digits(bad), None, "{bad}");
+        }
     }
 
     #[test]

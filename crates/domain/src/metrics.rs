@@ -15,6 +15,8 @@ use crate::decimal::{from_f64, ratio, round_half_up};
 use crate::error::{DomainError, ErrorKind};
 use crate::value::Value;
 
+mod deal;
+
 /// The CPU facts metrics read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpuMarks {
@@ -303,6 +305,12 @@ pub struct Deal {
 /// Classifies a listing by the unrounded delta % (§5.3).
 pub fn classify(price: Decimal, adjusted: Decimal, t: &Thresholds) -> Deal {
     let delta = price - adjusted;
+    deal::classify_exact(price, delta, t).unwrap_or_else(|| classify_by_division(price, delta, t))
+}
+
+/// [`classify`] by decimal division: the definition, taken whenever the exact fast path of
+/// `deal` does not apply.
+fn classify_by_division(price: Decimal, delta: Decimal, t: &Thresholds) -> Deal {
     let pct = if price.is_zero() {
         Decimal::ZERO
     } else {

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::{Action, ActionKind};
 use crate::context::{Context, slot};
-use crate::decimal::from_f64;
+use crate::decimal::{from_f64, mul};
 use crate::error::ErrorKind;
 use crate::value::Value;
 
@@ -59,7 +59,7 @@ impl Action {
         }
         let base = match &self.kind {
             ActionKind::Fixed(v) => *v,
-            ActionKind::PerUnit { field, rate } => scale(
+            ActionKind::PerUnit { field, rate } => mul(
                 quantity(ctx.value(field), "the quantity")?.unwrap_or_default(),
                 *rate,
             )
@@ -72,11 +72,9 @@ impl Action {
                     quantity(ctx.value(field), "the benchmark score")?.ok_or_else(|| {
                         fail(ErrorKind::MissingValue, "the benchmark score is missing")
                     })?;
-                scale(score, *rate_per_point).ok_or_else(overflow)?
+                mul(score, *rate_per_point).ok_or_else(overflow)?
             }
-            ActionKind::Multiplier(factor) => {
-                running_price.checked_mul(*factor).ok_or_else(overflow)?
-            }
+            ActionKind::Multiplier(factor) => mul(running_price, *factor).ok_or_else(overflow)?,
             ActionKind::Formula(formula) => {
                 let r = formula.eval(ctx).map_err(|e| fail(e.kind, e.message))?;
                 from_f64(r).ok_or_else(|| {
@@ -109,21 +107,6 @@ impl Action {
     }
 }
 
-/// `q × rate`, exact. Quantities are nearly always whole numbers (GB, cores, marks): their
-/// product with a rate is then one integer multiplication of the rate's mantissa at the rate's
-/// scale, instead of a general decimal multiplication.
-/// `None` when the product leaves the decimal range (reported as `out_of_range`).
-fn scale(q: Decimal, rate: Decimal) -> Option<Decimal> {
-    if q.scale() == 0
-        && let Some(m) = rate.mantissa().checked_mul(q.mantissa())
-        && m.unsigned_abs() < (1u128 << 96)
-        && let Ok(d) = Decimal::try_from_i128_with_scale(m, rate.scale())
-    {
-        return Some(d);
-    }
-    q.checked_mul(rate)
-}
-
 fn overflow() -> ActionError {
     fail(
         ErrorKind::OutOfRange,
@@ -138,7 +121,7 @@ fn exceeds_max(x: Decimal) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_CONTRIBUTION, exceeds_max, scale};
+    use super::{MAX_CONTRIBUTION, exceeds_max};
 
     #[test]
     fn decimal_overflow_is_out_of_range_not_a_panic() {
@@ -158,30 +141,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn integer_fast_path_equals_decimal_multiplication() {
-        let rates = [
-            Decimal::new(25, 1),
-            Decimal::new(-15, 3),
-            Decimal::new(8, 4),
-            Decimal::MAX,
-        ];
-        let qs = [
-            Decimal::from(16),
-            Decimal::from(-3),
-            Decimal::new(15, 1),
-            Decimal::from(0),
-        ];
-        for r in rates {
-            for q in qs {
-                assert_eq!(scale(q, r), q.checked_mul(r), "{q} × {r}");
-            }
-        }
-        assert_eq!(
-            scale(Decimal::from(512), Decimal::new(15, 3)),
-            Some(Decimal::new(768, 2))
-        );
-    }
     use rust_decimal::Decimal;
 
     #[test]

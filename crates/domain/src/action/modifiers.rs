@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
 use super::decimal;
+use crate::decimal::mul;
 use crate::error::{DomainError, ErrorKind};
 
 const CONDITIONS: [&str; 3] = ["new", "refurb", "used"];
@@ -149,17 +150,17 @@ impl Modifiers {
         let condition_index =
             condition.and_then(|c| CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k)));
         if let Some(f) = condition_index.and_then(|i| self.condition[i]) {
-            x = x.checked_mul(f)?;
+            x = mul(x, f)?;
         }
         if let Some((rate, max)) = self.age_curve {
             let age = age_years.unwrap_or_default();
-            x = x.checked_mul(Decimal::ONE - age.checked_mul(rate)?.min(max))?;
+            x = mul(x, Decimal::ONE - mul(age, rate)?.min(max))?;
         }
         if !self.brands.is_empty()
             && let Some(brand) = manufacturer.map(|m| m.trim().to_lowercase())
             && let Some((_, f)) = self.brands.iter().find(|(b, _)| *b == brand)
         {
-            x = x.checked_mul(*f)?;
+            x = mul(x, *f)?;
         }
         if let Some(lo) = self.min_usd {
             x = x.max(lo);

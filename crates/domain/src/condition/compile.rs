@@ -6,7 +6,7 @@
 use regex::RegexBuilder;
 use serde_json::Value as Json;
 
-use super::text::Needle;
+use super::text::{Needle, Pattern};
 use super::{CompareOp, Condition, Leaf, Node, Test};
 use crate::context::{FieldRef, FieldRegistry};
 use crate::error::{DomainError, ErrorKind};
@@ -253,7 +253,7 @@ fn compile_test(operator: &str, value: &Json) -> Result<Test, TestError> {
                 _ => Test::EndsWith(needle),
             }
         }
-        "regex" => Test::Regex(compile_regex(value)?),
+        "regex" => Test::Regex(Box::new(compile_regex(value)?)),
         "in" | "not_in" => {
             let Some(list) = value.as_array() else {
                 return Err(invalid("expected a list of values"));
@@ -319,7 +319,7 @@ fn needle_text(value: &Json) -> Result<String, TestError> {
     Ok(text)
 }
 
-fn compile_regex(value: &Json) -> Result<regex::Regex, TestError> {
+fn compile_regex(value: &Json) -> Result<Pattern, TestError> {
     let Some(pattern) = value.as_str().filter(|p| !p.is_empty()) else {
         return Err(invalid("expected a non-empty regex pattern"));
     };
@@ -335,6 +335,7 @@ fn compile_regex(value: &Json) -> Result<regex::Regex, TestError> {
         .case_insensitive(true)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
+        .map(|regex| Pattern::new(pattern, regex))
         .map_err(|e| (ErrorKind::InvalidRegex, first_line(&e.to_string())))
 }
 

@@ -9,8 +9,6 @@ mod compile;
 mod eval;
 mod text;
 
-use regex::Regex;
-
 use crate::context::FieldRef;
 use crate::value::Value;
 
@@ -57,7 +55,7 @@ enum Test {
     Contains(text::Needle),
     StartsWith(text::Needle),
     EndsWith(text::Needle),
-    Regex(Regex),
+    Regex(Box<text::Pattern>),
     In {
         members: Vec<Value>,
         negate: bool,

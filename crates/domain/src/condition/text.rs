@@ -1,5 +1,8 @@
 //! Case-insensitive text matching. ASCII text (nearly all listing data) is compared in place;
-//! other text falls back to Unicode lower-casing.
+//! other text falls back to Unicode lower-casing. A regex that is only literal alternatives
+//! (`Arc|Xe-LPG`) is matched on ASCII text as substring searches, without the regex engine.
+
+use regex::Regex;
 
 /// A comparison value kept in lower case, with a flag for the ASCII fast path.
 #[derive(Debug, Clone)]
@@ -27,7 +30,14 @@ impl Needle {
     pub(super) fn contained_in(&self, hay: &str) -> bool {
         if self.ascii && hay.is_ascii() {
             let (h, n) = (hay.as_bytes(), self.lower.as_bytes());
-            n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+            let Some(&first) = n.first() else {
+                return true;
+            };
+            // Compare whole windows only where the first byte already matches.
+            n.len() <= h.len()
+                && (0..=h.len() - n.len()).any(|i| {
+                    h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n)
+                })
         } else {
             hay.to_lowercase().contains(&self.lower)
         }
@@ -53,9 +63,85 @@ impl Needle {
     }
 }
 
+/// A compiled `regex` test: the case-insensitive regex, and its literal alternatives when the
+/// pattern is nothing else.
+#[derive(Debug, Clone)]
+pub(super) struct Pattern {
+    regex: Regex,
+    /// Set when every alternative is a non-empty run of ASCII letters, digits, spaces, `-` or
+    /// `_` — characters that stand for themselves in a regex. On ASCII text, case-insensitive
+    /// matching of such a pattern is exactly "contains one of them, ignoring ASCII case" (the
+    /// Unicode case folds of ASCII letters, like the Kelvin sign for `k`, are not ASCII).
+    literals: Option<Vec<Needle>>,
+}
+
+impl Pattern {
+    pub(super) fn new(pattern: &str, regex: Regex) -> Self {
+        let literal = |alt: &str| {
+            !alt.is_empty()
+                && alt
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'_'))
+        };
+        let literals = pattern
+            .split('|')
+            .all(literal)
+            .then(|| pattern.split('|').map(Needle::new).collect());
+        Self { regex, literals }
+    }
+
+    pub(super) fn is_match(&self, hay: &str) -> bool {
+        match &self.literals {
+            Some(needles) if hay.is_ascii() => needles.iter().any(|n| n.contained_in(hay)),
+            _ => self.regex.is_match(hay),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Needle;
+    use super::{Needle, Pattern};
+
+    #[test]
+    fn literal_alternatives_match_as_the_regex_does() {
+        let hays = [
+            "Intel Arc Graphics",
+            "intel ARC",
+            "Radeon 780M",
+            "Xe-LPG",
+            "xe-lpgx",
+            "Iris Xe",
+            "",
+            "arcade",
+            "Ärc",
+            "\u{212A}arc",
+        ];
+        for pattern in ["Arc|Xe-LPG", "780M", "a b|c_d", "Arc|", "A.c", "x+"] {
+            let regex = regex::RegexBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()
+                .unwrap();
+            let p = Pattern::new(pattern, regex.clone());
+            for hay in hays {
+                assert_eq!(p.is_match(hay), regex.is_match(hay), "{pattern} on {hay}");
+            }
+        }
+        assert!(
+            Pattern::new("Arc|Xe-LPG", regex::Regex::new("x").unwrap())
+                .literals
+                .is_some()
+        );
+        assert!(
+            Pattern::new("Arc|", regex::Regex::new("x").unwrap())
+                .literals
+                .is_none()
+        );
+        assert!(
+            Pattern::new("A.c", regex::Regex::new("x").unwrap())
+                .literals
+                .is_none()
+        );
+    }
 
     #[test]
     fn ascii_and_unicode_paths_agree() {

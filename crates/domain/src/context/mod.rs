@@ -22,6 +22,9 @@ use fields::{BLOCKS, ROW_OF_SLOT, block};
 
 static EMPTY_MAP: ValueMap = ValueMap::new();
 
+/// Up to this many custom values, [`Context::custom_value`] scans instead of searching.
+const SCAN_CUSTOM_MAX: usize = 16;
+
 /// A row of nulls for `root` (ports: every count 0).
 fn empty_row(root: Root) -> Row {
     let len = block(root).map_or(0, |b| b.names.len());
@@ -177,13 +180,30 @@ impl Context {
         self.custom.as_deref().unwrap_or(&EMPTY_MAP)
     }
 
+    /// The custom value under `key`, null when absent.
+    ///
+    /// Listings carry a handful of custom values, so a scan that compares lengths before bytes
+    /// beats the map's ordered search (one string comparison per step); large maps still use it.
+    #[inline]
+    pub fn custom_value(&self, key: &str) -> &Value {
+        let Some(map) = self.custom.as_deref() else {
+            return &NULL;
+        };
+        if map.len() > SCAN_CUSTOM_MAX {
+            return map.get(key).unwrap_or(&NULL);
+        }
+        map.iter()
+            .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+            .map_or(&NULL, |(_, v)| v)
+    }
+
     /// Reads a core or custom field without copying; a whole root reads as null here (use
     /// [`Context::get`] or [`Context::root_value`] to materialise roots).
     #[inline]
     pub fn value(&self, field: &FieldRef) -> &Value {
         match field {
             FieldRef::Slot(s) => self.slot(*s),
-            FieldRef::Custom(k) => self.custom().get(&**k).unwrap_or(&NULL),
+            FieldRef::Custom(k) => self.custom_value(k),
             FieldRef::Root(_) => &NULL,
         }
     }
@@ -193,7 +213,7 @@ impl Context {
     pub fn get(&self, field: &FieldRef) -> Cow<'_, Value> {
         match field {
             FieldRef::Slot(s) => Cow::Borrowed(self.slot(*s)),
-            FieldRef::Custom(k) => Cow::Borrowed(self.custom().get(&**k).unwrap_or(&NULL)),
+            FieldRef::Custom(k) => Cow::Borrowed(self.custom_value(k)),
             FieldRef::Root(r) => Cow::Owned(self.root_value(*r)),
         }
     }

@@ -211,7 +211,7 @@ fn exec<'a>(program: &'a Program, ctx: &'a Context, stack: &mut [Item<'a>]) -> R
             Instr::Num(n) => push!(Item::Num(*n)),
             Instr::Const(v) => push!(load(v)),
             Instr::Slot(s) => push!(load(ctx.slot(*s))),
-            Instr::Custom(k) => push!(load(ctx.custom().get(&**k).unwrap_or(&NULL))),
+            Instr::Custom(k) => push!(load(ctx.custom_value(k))),
             Instr::Root(r) => push!(store(ctx.root_value(*r), &mut arena)),
             Instr::RootKey(root, slot) => {
                 if !ctx.is_present(*root) {

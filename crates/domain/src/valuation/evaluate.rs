@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::plan::{Plan, PlannedRule, PlannedRuleset};
 use super::spec::ListingOverride;
 use crate::context::Context;
-use crate::decimal::money;
+use crate::decimal::{add, money};
 use crate::error::ErrorKind;
 
 /// How rulesets were selected.
@@ -206,7 +206,7 @@ fn evaluate_ruleset(
             Err(e) => (false, Some(Box::new(e)), Decimal::ZERO),
         };
         if !adjustment.is_zero() {
-            *running += adjustment;
+            *running = add(*running, adjustment);
         }
         out.rules.push(RuleOutcome {
             rule_index,
@@ -246,7 +246,7 @@ fn run_actions(
         if sum.is_zero() {
             sum = contribution;
         } else if !contribution.is_zero() {
-            sum += contribution;
+            sum = add(sum, contribution);
         }
         out.actions.push(ActionOutcome {
             contribution,
