@@ -73,11 +73,22 @@ async fn accepted_commit(db: TestDb) {
     let (listings, cpus, _) = counts(&app).await;
     assert_eq!((listings, cpus), (before.0 + 4, before.1 + 2));
     let calls = rec.0.lock().unwrap().clone();
-    assert_eq!(calls.len(), 1);
+    assert_eq!(calls.len(), 2, "{calls:?}");
     let RecalcScope::Listings(ids) = &calls[0].0 else {
         panic!("{calls:?}")
     };
     assert_eq!((ids.len(), calls[0].1), (4, ValuationCause::Import));
+    // The stored CPU the workbook updated: its other listings are revalued too (§8).
+    let RecalcScope::Cpus(cpu_ids) = &calls[1].0 else {
+        panic!("{calls:?}")
+    };
+    assert_eq!((cpu_ids.len(), calls[1].1), (1, ValuationCause::CpuChange));
+    let updated = app.store.cpu(cpu_ids[0]).await.unwrap().unwrap();
+    assert!(
+        !created.contains(&updated.data.name.as_str()),
+        "{}",
+        updated.data.name
+    );
     check_written(&app, ids).await;
 }
 

@@ -72,7 +72,16 @@ async fn reimport_by_url(db: TestDb) {
         before.0 + 4,
         "never merged by title, never duplicated by URL"
     );
-    assert_eq!(rec.0.lock().unwrap().len(), 2);
+    // The first commit asks for its listings and for those of the stored CPU it updated; the
+    // second finds that CPU as stored and asks for its listings only.
+    let causes: Vec<String> = rec
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{:?}", c.1))
+        .collect();
+    assert_eq!(causes, ["Import", "CpuChange", "Import"]);
 }
 
 async fn sessions_and_cancel(db: TestDb) {

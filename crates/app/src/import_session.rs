@@ -221,8 +221,18 @@ pub fn run(args: &ImportArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         for (_, name) in &c.created_cpus {
             println!("  new CPU: {name}");
         }
-        if !done.listing_ids.is_empty() {
-            recalculate(&store, settings, &id, done.listing_ids).await?;
+        let t = done.touched;
+        // One job covers the written listings and those of the changed CPUs/GPUs (DOMAIN.md
+        // §8); a changed ports profile affects every listing, as `updatePortsProfile` does.
+        let targets = RecalcTargets {
+            all: !t.updated_ports_profile_ids.is_empty(),
+            listing_ids: t.listing_ids,
+            cpu_ids: t.updated_cpu_ids,
+            gpu_ids: t.updated_gpu_ids,
+            ..RecalcTargets::default()
+        };
+        if targets != RecalcTargets::default() {
+            recalculate(&store, settings, &id, targets).await?;
         }
         store.close().await.ok();
         Ok(ExitCode::SUCCESS)
@@ -259,14 +269,10 @@ async fn recalculate(
     store: &Store,
     settings: &Settings,
     session_id: &str,
-    ids: Vec<i64>,
+    targets: RecalcTargets,
 ) -> anyhow::Result<()> {
     let (queue, bus) = crate::worker::connect_bus(settings).await?;
     let requester = JobRequester::new(store.clone(), queue.clone(), settings.worker_config());
-    let targets = RecalcTargets {
-        listing_ids: ids,
-        ..RecalcTargets::default()
-    };
     let out = requester
         .request(&targets, ValuationCause::Import, Some("cli"))
         .await

@@ -5,7 +5,7 @@
 //! recalculations as the equivalent edits (§8).
 
 use async_graphql::{Context, Object, SimpleObject, Upload};
-use domain::model::{ApiRole, ValuationCause};
+use domain::model::ApiRole;
 use transfer::import::cells::RowIssue;
 use transfer::import::entities::{self, Prepared};
 
@@ -16,8 +16,6 @@ use super::{
 };
 use crate::auth::require;
 use crate::error::ApiError;
-use crate::mutation::recalc;
-use crate::recalc::RecalcScope;
 
 /// How many row errors the refusal of a real run lists in `extensions.errors` (the message
 /// has the exact count).
@@ -159,38 +157,15 @@ impl ImportEntitiesMutation {
             .await
             .map_err(api_err)?;
         out.committed = true;
-        let (scope, cause) = if !done.listing_ids.is_empty() {
-            (
-                Some(RecalcScope::Listings(done.listing_ids)),
-                ValuationCause::Import,
-            )
-        } else if !done.updated_cpu_ids.is_empty() {
-            (
-                Some(RecalcScope::Cpus(done.updated_cpu_ids)),
-                ValuationCause::CpuChange,
-            )
-        } else if !done.updated_gpu_ids.is_empty() {
-            (
-                Some(RecalcScope::Gpus(done.updated_gpu_ids)),
-                ValuationCause::GpuChange,
-            )
-        } else if !done.updated_ports_profile_ids.is_empty() {
-            // As `updatePortsProfile`: there is no per-profile scope.
-            (Some(RecalcScope::All), ValuationCause::CatalogChange)
-        } else {
-            (None, ValuationCause::Import)
-        };
         let mut session = done.session;
-        if let Some(scope) = scope {
-            out.job_id = recalc(ctx, scope, cause).await?;
-            if let Some(job) = &out.job_id {
-                transfer::import::session::record_job(s, &session.id, job)
-                    .await
-                    .map_err(api_err)?;
-                session = transfer::import::session::load(s, &session.id)
-                    .await
-                    .map_err(api_err)?;
-            }
+        out.job_id = super::recalc_touched(ctx, done.touched).await?;
+        if let Some(job) = &out.job_id {
+            transfer::import::session::record_job(s, &session.id, job)
+                .await
+                .map_err(api_err)?;
+            session = transfer::import::session::load(s, &session.id)
+                .await
+                .map_err(api_err)?;
         }
         out.session = Some(session.into());
         Ok(out)

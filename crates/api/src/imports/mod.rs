@@ -28,6 +28,42 @@ use crate::types::enums::CustomFieldType;
 pub use preview::*;
 pub use types::*;
 
+/// Asks for the recalculations an import needs (DOMAIN.md §8): exactly the listings it wrote
+/// (cause `import`), then the listings of the stored CPUs and GPUs it changed (`cpu_change`,
+/// `gpu_change`) — or every listing when it changed a ports profile, as `updatePortsProfile`
+/// does. Returns the first job's id (the imported listings' when there are any).
+pub(crate) async fn recalc_touched(
+    ctx: &Context<'_>,
+    t: session::Touched,
+) -> async_graphql::Result<Option<String>> {
+    let mut jobs = Vec::new();
+    if !t.listing_ids.is_empty() {
+        jobs.push((RecalcScope::Listings(t.listing_ids), ValuationCause::Import));
+    }
+    if !t.updated_ports_profile_ids.is_empty() {
+        jobs.push((RecalcScope::All, ValuationCause::CatalogChange));
+    } else {
+        if !t.updated_cpu_ids.is_empty() {
+            jobs.push((
+                RecalcScope::Cpus(t.updated_cpu_ids),
+                ValuationCause::CpuChange,
+            ));
+        }
+        if !t.updated_gpu_ids.is_empty() {
+            jobs.push((
+                RecalcScope::Gpus(t.updated_gpu_ids),
+                ValuationCause::GpuChange,
+            ));
+        }
+    }
+    let mut first = None;
+    for (scope, cause) in jobs {
+        let job = recalc(ctx, scope, cause).await?;
+        first = first.or(job);
+    }
+    Ok(first)
+}
+
 /// A transfer error as an API error (user input → `BAD_USER_INPUT` with its field).
 pub(crate) fn api_err(e: TransferError) -> ApiError {
     match e {
@@ -334,12 +370,9 @@ impl ImportMutation {
             .await
             .map_err(api_err)?;
         let mut counts = done.counts;
-        if !done.listing_ids.is_empty() {
-            let scope = RecalcScope::Listings(done.listing_ids);
-            counts.job_id = recalc(ctx, scope, ValuationCause::Import).await?;
-            if let Some(job) = &counts.job_id {
-                session::record_job(s, &id, job).await.map_err(api_err)?;
-            }
+        counts.job_id = recalc_touched(ctx, done.touched).await?;
+        if let Some(job) = &counts.job_id {
+            session::record_job(s, &id, job).await.map_err(api_err)?;
         }
         let session = session::load(s, &id).await.map_err(api_err)?;
         Ok(ImportCommitPayload {

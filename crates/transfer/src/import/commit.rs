@@ -6,7 +6,7 @@ use domain::model::{ImportSession, ImportStatus};
 use serde_json::{Value as Json, json};
 use store::{ImportOutcome, Store};
 
-use super::session::{CommitResult, Counts, analyse_session, load, require_open, to_json};
+use super::session::{CommitResult, Counts, Touched, analyse_session, load, require_open, to_json};
 use super::{bad, progress};
 use crate::Result;
 
@@ -101,7 +101,7 @@ pub async fn commit(
             store.save_import_session(&done).await?;
             Ok(CommitResult {
                 counts,
-                listing_ids: o.listing_ids,
+                touched: Touched::of(&analysis.plan, o.listing_ids),
             })
         }
         Err(e) => {

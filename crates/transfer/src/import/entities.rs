@@ -26,7 +26,7 @@ use super::matching::{MatchStatus, NameIndex};
 use super::plan::{Analysis, analyse};
 use super::read::{self, FileKind};
 use super::rows::Parsed;
-use super::session::{Counts, to_json};
+use super::session::{Counts, Touched, to_json};
 use super::state::{
     CpuAction, ListingAction, MAX_LISTED, Preview, Resolutions, SheetInfo, SheetMapping,
 };
@@ -281,13 +281,8 @@ pub(super) fn summarise(entity: Entity, parsed: &ParsedBook, a: &Analysis) -> Su
 pub struct Committed {
     /// The `completed` session recording the import; its `result` holds the [`Counts`].
     pub session: ImportSession,
-    /// Listings written (created and updated).
-    pub listing_ids: Vec<i64>,
-    /// Stored CPUs / GPUs / ports profiles the import changed (their listings need a
-    /// recalculation, DOMAIN.md §8).
-    pub updated_cpu_ids: Vec<i64>,
-    pub updated_gpu_ids: Vec<i64>,
-    pub updated_ports_profile_ids: Vec<i64>,
+    /// What the recalculation must cover.
+    pub touched: Touched,
 }
 
 /// Writes a prepared upload in ONE transaction (`Store::commit_import`, with the session
@@ -355,12 +350,8 @@ pub async fn commit(store: &Store, p: Prepared, actor: Option<String>) -> Result
     // The counts with the created CPUs' ids, as a session commit records them.
     session.result = Some(to_json(&counts)?);
     let session = store.save_import_session(&session).await?;
-    let updated = |ids: &mut dyn Iterator<Item = Option<i64>>| ids.flatten().collect();
     Ok(Committed {
         session,
-        listing_ids: outcome.listing_ids,
-        updated_cpu_ids: updated(&mut plan.cpus.iter().map(|c| c.id)),
-        updated_gpu_ids: updated(&mut plan.gpus.iter().map(|g| g.id)),
-        updated_ports_profile_ids: updated(&mut plan.ports_profiles.iter().map(|x| x.id)),
+        touched: Touched::of(plan, outcome.listing_ids),
     })
 }

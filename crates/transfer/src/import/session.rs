@@ -47,9 +47,32 @@ pub struct Upload<'a> {
 pub struct CommitResult {
     #[serde(flatten)]
     pub counts: Counts,
-    /// Every listing written: the recalculation's scope (not stored with the session).
+    /// What the recalculation must cover (not stored with the session).
     #[serde(skip)]
+    pub touched: Touched,
+}
+
+/// What an import wrote that valuations depend on (DOMAIN.md §8): the listings it wrote and
+/// the stored CPUs, GPUs and ports profiles it changed (their listings need new values too).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
     pub listing_ids: Vec<i64>,
+    pub updated_cpu_ids: Vec<i64>,
+    pub updated_gpu_ids: Vec<i64>,
+    pub updated_ports_profile_ids: Vec<i64>,
+}
+
+impl Touched {
+    /// From the committed `plan` (rows with an id updated a stored row) and the ids of the
+    /// listings the commit wrote.
+    pub fn of(plan: &store::ImportPlan, listing_ids: Vec<i64>) -> Touched {
+        Touched {
+            listing_ids,
+            updated_cpu_ids: plan.cpus.iter().filter_map(|c| c.id).collect(),
+            updated_gpu_ids: plan.gpus.iter().filter_map(|g| g.id).collect(),
+            updated_ports_profile_ids: plan.ports_profiles.iter().filter_map(|p| p.id).collect(),
+        }
+    }
 }
 
 /// Counts of a commit, as stored in the session's `result`.
