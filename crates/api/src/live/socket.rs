@@ -77,7 +77,8 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol_ok: bool) {
             }
             frame = frames.next() => {
                 let text = match frame {
-                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break None,
+                    None | Some(Ok(Message::Close(_))) => break None,
+                    Some(Err(e)) => break read_error(e),
                     Some(Ok(Message::Text(t))) => t,
                     // WebSocket-level ping/pong are answered by the library.
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
@@ -102,6 +103,23 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol_ok: bool) {
     };
     if let Some((code, reason)) = outcome {
         close(&mut sink, code, &reason).await;
+    }
+}
+
+/// The close a failed read earns: the WebSocket protocol's own code for a frame the client
+/// got wrong (so a broken client learns why), nothing when the connection itself is gone.
+fn read_error(e: axum::Error) -> Option<(Close, String)> {
+    use tungstenite::error::{CapacityError, Error};
+    let e = e.into_inner().downcast::<Error>().ok()?;
+    match *e {
+        Error::Capacity(CapacityError::MessageTooLong { max_size, .. }) => Some((
+            Close::MessageTooBig,
+            format!("messages are limited to {max_size} bytes"),
+        )),
+        Error::Capacity(_) => Some((Close::MessageTooBig, "message too big".into())),
+        Error::Utf8(_) => Some((Close::InvalidPayload, "text frames must be UTF-8".into())),
+        Error::Protocol(p) => Some((Close::ProtocolError, p.to_string())),
+        _ => None,
     }
 }
 

@@ -1,0 +1,31 @@
+//! The resilience suite: the real `dealbrain` binary under hostile conditions, on loopback
+//! only, bounded in time (`cargo nextest run -p app --test resilience`; part of `bash .ci/run`).
+//!
+//! Hostile input, injection, auth and logs (one module each):
+//! - [`hostile`]: GraphQL bombs over HTTP (depth, 1,000 aliases, fragment cycle, directive
+//!   flood, 10 MB body, huge and deeply nested variables, a 1,000-operation batch, deeply
+//!   nested input literals, `first: 1000000`) and WebSocket abuse (malformed frames, an
+//!   oversized frame, a message flood). Every attempt must get its stable code; the median of
+//!   the server's own time (`Server-Timing`) must stay under 50 ms; the server's RSS is read
+//!   before and after 1,000 attempts and may grow by a small bound only.
+//! - [`injection`]: SQL metacharacters in text search, filters, custom-field keys and values,
+//!   cursors and stored text, against PostgreSQL; regex conditions that would backtrack
+//!   elsewhere; formulas at every limit; custom-field values of the wrong types.
+//! - [`auth_matrix`]: every mutation and subscription × anonymous, viewer, editor, admin and
+//!   a revoked token, over HTTP and `graphql-transport-ws`.
+//! - [`log_scan`]: no token or secret appears in any captured log line.
+//!
+//! Shared helpers (spawning a server fit for floods, the server timing, RSS) are in
+//! [`support`]; the process harness is `tests/common`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth_matrix;
+mod hostile;
+mod hostile_ws;
+mod injection;
+mod log_scan;
+mod support;
