@@ -408,7 +408,7 @@ async fn graphql_post(State(s): State<AppState>, req: Request<Body>) -> Response
 
 fn is_mutation(req: &GqlRequest) -> bool {
     // Too deep to parse safely: executing it gets the schema guard's refusal instead.
-    if crate::guard::nesting_depth(&req.query) > crate::guard::MAX_NESTING {
+    if crate::guard::unparsable(&req.query).is_some() {
         return false;
     }
     let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
@@ -436,6 +436,7 @@ pub(crate) fn classify(e: &mut ServerError, request_error: bool) {
         || m.contains("nested too")
         || m.contains("recursion")
         || m.contains("too many directives")
+        || m.contains("number of directives")
     {
         Code::QueryTooComplex
     } else if request_error

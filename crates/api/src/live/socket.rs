@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_graphql::{Request as GqlRequest, Response as GqlResponse, Value as GqlValue};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt as _;
-use futures_util::stream::{BoxStream, SplitSink, StreamExt};
+use futures_util::stream::{BoxStream, SplitSink, SplitStream, StreamExt};
 use serde_json::Value;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_stream::StreamMap;
@@ -41,7 +41,8 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol_ok: bool) {
     let (mut sink, mut frames) = socket.split();
     if !protocol_ok {
         close(
-            &mut sink,
+            sink,
+            frames,
             Close::SubprotocolNotAcceptable,
             "Subprotocol not acceptable",
         )
@@ -102,7 +103,7 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol_ok: bool) {
         }
     };
     if let Some((code, reason)) = outcome {
-        close(&mut sink, code, &reason).await;
+        close(sink, frames, code, &reason).await;
     }
 }
 
@@ -255,7 +256,11 @@ async fn send(sink: &mut Sink, text: String) -> Result<(), axum::Error> {
     sink.send(Message::Text(text.into())).await
 }
 
-async fn close(sink: &mut Sink, code: Close, reason: &str) {
+/// Sends the close frame, then completes the closing handshake: reads (and drops) what the
+/// client still sends until its own Close, for at most a second, before closing the socket.
+/// Closing it with unread input would reset the connection, and a client in the middle of a
+/// flood would never see the close code.
+async fn close(mut sink: Sink, mut frames: SplitStream<WebSocket>, code: Close, reason: &str) {
     // Close reasons are limited to 123 bytes by the WebSocket protocol.
     let mut reason = reason.to_owned();
     while reason.len() > 120 {
@@ -266,6 +271,14 @@ async fn close(sink: &mut Sink, code: Close, reason: &str) {
         reason: reason.into(),
     };
     let _ = sink.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Some(Ok(m)) = frames.next().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
 }
 

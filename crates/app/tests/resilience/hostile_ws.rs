@@ -81,7 +81,7 @@ impl Abuse {
                     .await
             }
             Abuse::NestedJson => {
-                let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+                let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
                 ws.send(text(deep)).await
             }
             Abuse::Oversized => {
