@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn nesting_is_counted_outside_strings_and_comments() {
-        assert_eq!(nesting_depth("{ a { b(x: [1, [2]]) } }"), 4);
+        assert_eq!(nesting_depth("{ a { b(x: [1, [2]]) } }"), 5);
         assert_eq!(nesting_depth(r#"{ a(s: "[[[[{{") }"#), 2);
         assert_eq!(nesting_depth(r#"{ a(s: "\"[[[") }"#), 2);
         assert_eq!(nesting_depth("{ a(s: \"\"\"[[[ \\\"\"\" [[\"\"\") }"), 2);
