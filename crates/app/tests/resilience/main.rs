@@ -4,9 +4,10 @@
 //! Hostile input, injection, auth and logs (one module each):
 //! - [`hostile`]: GraphQL bombs over HTTP (depth, 1,000 aliases, fragment cycle, directive
 //!   flood, 10 MB body, huge and deeply nested variables, a 1,000-operation batch, deeply
-//!   nested input literals, `first: 1000000`) and WebSocket abuse (malformed frames, an
-//!   oversized frame, a message flood). Every attempt must get its stable code; the median of
-//!   the server's own time (`Server-Timing`) must stay under 50 ms; the server's RSS is read
+//!   nested input literals, `first: 1000000`); [`hostile_ws`]: WebSocket abuse (malformed
+//!   frames, an oversized frame, a message flood, a bomb as an operation). Every attempt must
+//!   get its stable code; the median server time of each attack stays under 50 ms
+//!   (`Server-Timing` over HTTP, the client's clock over WebSockets); the server's RSS is read
 //!   before and after 1,000 attempts and may grow by a small bound only.
 //! - [`injection`]: SQL metacharacters in text search, filters, custom-field keys and values,
 //!   cursors and stored text, against PostgreSQL; regex conditions that would backtrack
