@@ -11,7 +11,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, Request as GqlRequest, ServerError, Value};
 use axum::body::{Body, Bytes};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, FromRequest as _, FromRequestParts, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
@@ -372,11 +372,8 @@ async fn query_get(s: AppState, headers: &HeaderMap, q: Option<&str>) -> Respons
     execute(s, caller, BatchRequest::Single(req), media, slot).await
 }
 
-async fn graphql_post(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Response<Body> {
+async fn graphql_post(State(s): State<AppState>, req: Request<Body>) -> Response<Body> {
+    let headers = req.headers().clone();
     let Some(media) = negotiate(&headers) else {
         return json_error(
             StatusCode::NOT_ACCEPTABLE,
@@ -415,7 +412,21 @@ async fn graphql_post(
             )
         }
     };
-    let body = match body {
+    // A body announced as too large is refused before a byte of it is read: a client cannot
+    // make the server buffer up to the upload limit just to be told no.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let limit = if multipart {
+        s.config.upload_body_limit
+    } else {
+        s.config.body_limit
+    };
+    if declared.is_some_and(|n| n > limit) {
+        return too_large(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let body = match Bytes::from_request(req, &s).await {
         Ok(b) if !multipart && b.len() > s.config.body_limit => {
             return too_large(StatusCode::PAYLOAD_TOO_LARGE);
         }
@@ -491,6 +502,10 @@ async fn graphql_post(
 
 /// Whether `req` is (or, without an operation name, may be) a mutation.
 pub(crate) fn is_mutation(req: &GqlRequest) -> bool {
+    // Too deep to parse safely: executing it gets the schema guard's refusal instead.
+    if crate::guard::unparsable(&req.query).is_some() {
+        return false;
+    }
     let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
         return false;
     };
@@ -516,6 +531,7 @@ pub(crate) fn classify(e: &mut ServerError, request_error: bool) {
         || m.contains("nested too")
         || m.contains("recursion")
         || m.contains("too many directives")
+        || m.contains("number of directives")
     {
         Code::QueryTooComplex
     } else if request_error

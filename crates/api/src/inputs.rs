@@ -26,20 +26,36 @@ pub struct ListingFilterInput {
     pub cpu_ids: Option<Vec<ID>>,
     /// GPU ids.
     pub gpu_ids: Option<Vec<ID>>,
-    /// CPU maker (ignoring case).
+    /// CPU maker (ignoring case; at most 256 characters).
     pub cpu_manufacturer: Option<String>,
-    /// Form factor (ignoring case).
+    /// Form factor (ignoring case; at most 256 characters).
     pub form_factor: Option<String>,
-    /// Device maker (ignoring case).
+    /// Device maker (ignoring case; at most 256 characters).
     pub manufacturer: Option<String>,
     /// Least RAM in GB.
     pub min_ram_gb: Option<i32>,
     /// Deal classes.
     pub deal_classes: Option<Vec<DealClass>>,
-    /// Text searched in title and device model.
+    /// Text searched in title and device model, literally (`%`, `_` and `\` are not
+    /// wildcards; at most 256 characters).
     pub search: Option<String>,
     /// Custom field equality: `{key: value}`.
     pub custom_fields: Option<Json<serde_json::Map<String, serde_json::Value>>>,
+}
+
+/// Longest text a listing filter matches on: longer than any title or maker, so a longer
+/// one could only cost a scan.
+pub const MAX_FILTER_TEXT: usize = 256;
+
+fn filter_text(v: &Option<String>, field: &str) -> Result<Option<String>, ApiError> {
+    match v {
+        Some(t) if t.chars().count() > MAX_FILTER_TEXT => Err(ApiError::invalid(
+            format!("filter.{field}"),
+            "too_long",
+            format!("at most {MAX_FILTER_TEXT} characters"),
+        )),
+        _ => Ok(v.clone()),
+    }
 }
 
 impl ListingFilterInput {
@@ -67,9 +83,9 @@ impl ListingFilterInput {
                 .collect(),
             cpu_ids: ids(&self.cpu_ids, "Cpu", "filter.cpuIds")?,
             gpu_ids: ids(&self.gpu_ids, "Gpu", "filter.gpuIds")?,
-            cpu_manufacturer: self.cpu_manufacturer.clone(),
-            form_factor: self.form_factor.clone(),
-            manufacturer: self.manufacturer.clone(),
+            cpu_manufacturer: filter_text(&self.cpu_manufacturer, "cpuManufacturer")?,
+            form_factor: filter_text(&self.form_factor, "formFactor")?,
+            manufacturer: filter_text(&self.manufacturer, "manufacturer")?,
             min_ram_gb: self.min_ram_gb,
             deal_classes: self
                 .deal_classes
@@ -77,7 +93,7 @@ impl ListingFilterInput {
                 .flatten()
                 .map(|c| (*c).into())
                 .collect(),
-            search: self.search.clone(),
+            search: filter_text(&self.search, "search")?,
             custom: self
                 .custom_fields
                 .iter()

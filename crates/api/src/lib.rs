@@ -12,7 +12,8 @@
 //! - [`types`] — objects wrapping `domain::model` records, enums, scalars, global ids.
 //! - [`inputs`] — filters, orders and page-size checks.
 //! - [`loaders`] — per-request DataLoaders, one batched query per edge.
-//! - [`auth`] — tokens, roles, guards; [`error`] — the closed set of error codes.
+//! - [`auth`] — tokens, roles, guards; [`error`] — the closed set of error codes;
+//!   [`guard`] — refuses over-nested documents and NUL characters before execution.
 //! - [`live`] — subscriptions, the event fan-out and the `graphql-transport-ws` endpoint.
 //! - `response_cache` — whole answers of read-only operations, reused until a write or a bus
 //!   event changes the data generation (or their time to live ends).
@@ -29,6 +30,7 @@ pub mod baseline;
 pub mod config;
 pub mod error;
 pub mod extras;
+pub mod guard;
 pub mod http;
 pub mod imports;
 pub mod inputs;

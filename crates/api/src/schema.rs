@@ -70,6 +70,7 @@ pub fn build_schema(deps: &Deps) -> DealBrainSchema {
     if cfg.apq {
         b = b.extension(ApolloPersistedQueries::new(LruCacheStorage::new(1024)));
     }
+    b = b.extension(crate::guard::InputGuard);
     // A span and the graphql_operations_* metrics per operation (crates/telemetry).
     b = b.extension(telemetry::GraphqlMetrics);
     b.finish()

@@ -9,7 +9,7 @@ mod import_support;
 
 use api::ApiConfig;
 use common::{TestApp, spawn_with};
-use import_support::{counts, refused, session, upload};
+use import_support::{announce_upload, counts, refused, session, upload};
 use serde_json::{Value, json};
 use test_support::TestDb;
 
@@ -75,10 +75,10 @@ async fn refused_files(db: TestDb) {
             "{name}: {e}"
         );
     }
-    // 50 MB: refused before the API reads it as a file (the request is over the upload limit).
-    let big = vec![b'a'; 50 * 1024 * 1024];
-    let (status, e) = refused_upload(&app, "big.csv", &big).await;
-    assert_eq!(status, 413);
+    // 50 MB: refused from the announced length, before the API reads a byte of it.
+    let (status, body) = announce_upload(&app, 50 * 1024 * 1024).await;
+    assert_eq!(status, 413, "{body}");
+    let e = &body["errors"][0]["extensions"];
     assert_eq!(
         (e["code"].as_str(), e["field"].as_str(), e["kind"].as_str()),
         (Some("BAD_USER_INPUT"), Some("file"), Some("file_too_large")),

@@ -1,10 +1,12 @@
-//! The HTTP middleware: a span per request (method, matched route, status, latency) and the
-//! `http_*` metrics. Mount it with `axum::middleware::from_fn(telemetry::http::track)` as a
+//! The HTTP middleware: a span per request (method, matched route, status, latency), the
+//! `http_*` metrics and a `Server-Timing: app;dur=<ms>` response header (the server's own
+//! time, so clients and the resilience tests can tell it from network and queueing time). Mount it with `axum::middleware::from_fn(telemetry::http::track)` as a
 //! `Router::layer`, so it runs after routing and sees [`MatchedPath`].
 
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use opentelemetry::KeyValue;
@@ -52,11 +54,14 @@ pub async fn track(req: Request, next: Next) -> Response {
     );
     let started = Instant::now();
     let guard = InProgress::start();
-    let response = next.run(req).instrument(span.clone()).await;
+    let mut response = next.run(req).instrument(span.clone()).await;
     drop(guard);
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={latency_ms:.3}")) {
+        response.headers_mut().insert("server-timing", v);
+    }
     span.record("http.status", status);
     span.record("latency_ms", latency_ms);
     let attrs = [

@@ -58,6 +58,10 @@ async fn rendered_metrics_match_the_contract() {
             .await
             .unwrap();
         assert!(r.status().is_success() || r.status() == 404);
+        // The server's own time, in milliseconds, for clients and the resilience suite.
+        let timing = r.headers()["server-timing"].to_str().unwrap();
+        let ms: f64 = timing.strip_prefix("app;dur=").unwrap().parse().unwrap();
+        assert!(ms >= 0.0, "{timing}");
     }
 
     let schema = Schema::build(Query, EmptyMutation, EmptySubscription)

@@ -14,8 +14,14 @@ pub enum Close {
     Normal,
     /// 1001: the server is shutting down.
     GoingAway,
+    /// 1002: a frame that breaks the WebSocket protocol (reserved opcode, bad masking).
+    ProtocolError,
+    /// 1007: a text frame that is not UTF-8.
+    InvalidPayload,
     /// 1008: the client sent messages faster than allowed.
     PolicyViolation,
+    /// 1009: a message over the size limit.
+    MessageTooBig,
     /// 4400: a message the protocol does not allow.
     BadRequest,
     /// 4401: `subscribe` before `connection_ack`.
@@ -40,7 +46,10 @@ impl Close {
         match self {
             Close::Normal => 1000,
             Close::GoingAway => 1001,
+            Close::ProtocolError => 1002,
+            Close::InvalidPayload => 1007,
             Close::PolicyViolation => 1008,
+            Close::MessageTooBig => 1009,
             Close::BadRequest => 4400,
             Close::Unauthorized => 4401,
             Close::Forbidden => 4403,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_graphql::{Request as GqlRequest, Response as GqlResponse, Value as GqlValue};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt as _;
-use futures_util::stream::{BoxStream, SplitSink, StreamExt};
+use futures_util::stream::{BoxStream, SplitSink, SplitStream, StreamExt};
 use serde_json::Value;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_stream::StreamMap;
@@ -41,7 +41,8 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol_ok: bool) {
     let (mut sink, mut frames) = socket.split();
     if !protocol_ok {
         close(
-            &mut sink,
+            sink,
+            frames,
             Close::SubprotocolNotAcceptable,
             "Subprotocol not acceptable",
         )
@@ -77,7 +78,8 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol_ok: bool) {
             }
             frame = frames.next() => {
                 let text = match frame {
-                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break None,
+                    None | Some(Ok(Message::Close(_))) => break None,
+                    Some(Err(e)) => break read_error(e),
                     Some(Ok(Message::Text(t))) => t,
                     // WebSocket-level ping/pong are answered by the library.
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
@@ -101,7 +103,24 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol_ok: bool) {
         }
     };
     if let Some((code, reason)) = outcome {
-        close(&mut sink, code, &reason).await;
+        close(sink, frames, code, &reason).await;
+    }
+}
+
+/// The close a failed read earns: the WebSocket protocol's own code for a frame the client
+/// got wrong (so a broken client learns why), nothing when the connection itself is gone.
+fn read_error(e: axum::Error) -> Option<(Close, String)> {
+    use tungstenite::error::{CapacityError, Error};
+    let e = e.into_inner().downcast::<Error>().ok()?;
+    match *e {
+        Error::Capacity(CapacityError::MessageTooLong { max_size, .. }) => Some((
+            Close::MessageTooBig,
+            format!("messages are limited to {max_size} bytes"),
+        )),
+        Error::Capacity(_) => Some((Close::MessageTooBig, "message too big".into())),
+        Error::Utf8(_) => Some((Close::InvalidPayload, "text frames must be UTF-8".into())),
+        Error::Protocol(p) => Some((Close::ProtocolError, p.to_string())),
+        _ => None,
     }
 }
 
@@ -245,7 +264,11 @@ async fn send(sink: &mut Sink, text: String) -> Result<(), axum::Error> {
     sink.send(Message::Text(text.into())).await
 }
 
-async fn close(sink: &mut Sink, code: Close, reason: &str) {
+/// Sends the close frame, then completes the closing handshake: reads (and drops) what the
+/// client still sends until its own Close, for at most a second, before closing the socket.
+/// Closing it with unread input would reset the connection, and a client in the middle of a
+/// flood would never see the close code.
+async fn close(mut sink: Sink, mut frames: SplitStream<WebSocket>, code: Close, reason: &str) {
     // Close reasons are limited to 123 bytes by the WebSocket protocol.
     let mut reason = reason.to_owned();
     while reason.len() > 120 {
@@ -256,6 +279,14 @@ async fn close(sink: &mut Sink, code: Close, reason: &str) {
         reason: reason.into(),
     };
     let _ = sink.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Some(Ok(m)) = frames.next().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
 }
 

@@ -156,3 +156,54 @@ pub async fn multipart(
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
+
+/// Sends only the head of a multipart upload announcing `length` bytes, as a client about to
+/// send a huge file would, and reads the answer: the server must refuse from the announced
+/// length without waiting for the body. (Sending the real bytes makes the outcome depend on
+/// whether the client is still writing when the server closes the connection.)
+pub async fn announce_upload(app: &TestApp, length: usize) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let addr = app.url.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nAccept: application/json\r\n\
+         Content-Length: {length}\r\n\r\n",
+        app.editor
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let answer = async {
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Some((status, body)) = parse_answer(&buf) {
+                return (status, body);
+            }
+            let n = tcp.read(&mut chunk).await.unwrap_or(0);
+            assert!(n > 0, "connection closed before a whole answer: {buf:?}");
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), answer)
+        .await
+        .expect("an answer without the body")
+}
+
+/// (status, JSON body) of a complete HTTP/1.1 answer with a `content-length`, if `buf` holds one.
+fn parse_answer(buf: &[u8]) -> Option<(u16, Value)> {
+    let text = std::str::from_utf8(buf).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let length: usize = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse().ok())
+            .flatten()
+    })?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    (body.len() >= length).then(|| {
+        (
+            status,
+            serde_json::from_str(&body[..length]).unwrap_or(Value::Null),
+        )
+    })
+}

@@ -2,7 +2,7 @@
 //! fail with a typed error, and a compiled tree must evaluate to a boolean or a typed error —
 //! never panic.
 //!
-//! Run with `cargo +nightly fuzz run condition_tree` from `crates/domain`.
+//! Run from `crates/domain/fuzz`: `RUSTC_BOOTSTRAP=1 cargo fuzz run condition_tree` (see the crate README).
 
 #![no_main]
 

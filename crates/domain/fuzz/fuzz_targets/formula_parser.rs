@@ -2,7 +2,7 @@
 //! formula error, and a compiled formula must evaluate to a finite number or an error — never
 //! panic, overflow the stack or loop.
 //!
-//! Run with `cargo +nightly fuzz run formula_parser` from `crates/domain`.
+//! Run from `crates/domain/fuzz`: `RUSTC_BOOTSTRAP=1 cargo fuzz run formula_parser` (see the crate README).
 
 #![no_main]
 
