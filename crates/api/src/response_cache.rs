@@ -6,8 +6,8 @@
 //!
 //! Correctness rests on a *generation*: the sum of this process's own write counter (bumped
 //! after every operation that is not a plain query: mutations, uploads) and the event hub's
-//! message counter (bumped by every bus event: valuation updates from any worker, job
-//! progress, resyncs). An entry remembers the generation read *before* its query ran and is
+//! message counter (bumped by every bus event that may mean written data: valuation updates
+//! from any worker, progress of a batch that changed listings, job ends, resyncs). An entry remembers the generation read *before* its query ran and is
 //! used only while the generation is unchanged, so a query that raced a write is never reused.
 //! Changes that reach this process by neither route (a mutation on another API instance that
 //! changes no valuation, a CLI import) are bounded by the time to live, one second by default.

@@ -123,7 +123,13 @@ struct Fanout {
 
 impl Fanout {
     fn send(&self, message: BusMessage) {
-        self.seen.fetch_add(1, Ordering::AcqRel);
+        // A batch that changed nothing wrote nothing: the one message that need not mark cached
+        // answers stale (a job's progress counts are then at most the cache's TTL behind).
+        let wrote_nothing = matches!(&message, BusMessage::Event(e)
+            if matches!(&**e, bus::BusEvent::RecalculationProgress(p) if p.changed == 0));
+        if !wrote_nothing {
+            self.seen.fetch_add(1, Ordering::AcqRel);
+        }
         // No receiver is not an error: nobody is watching.
         let _ = self.tx.send(message);
     }
