@@ -13,7 +13,7 @@ use domain::model::ValuationCause;
 use import_support::flow::{
     commit, commit_refused, deals_book, id_of, prepared, recording_app, resolve,
 };
-use import_support::{counts, session};
+use import_support::{counts, session, stored_cpu};
 use serde_json::json;
 use test_support::TestDb;
 
@@ -129,22 +129,12 @@ async fn check_written(app: &TestApp, ids: &[i64]) {
         (ram.data.ddr_generation.as_str(), ram.data.speed_mhz),
         ("ddr4", Some(2666))
     );
-    let test_cpu = app
-        .store
-        .cpu_by_name("test cpu 9000")
-        .await
-        .unwrap()
-        .unwrap();
+    let test_cpu = stored_cpu(&app, "test cpu 9000").await;
     assert_eq!(
         (test_cpu.data.cores, test_cpu.data.cpu_mark_multi),
         (Some(8), Some(20000))
     );
-    let i3 = app
-        .store
-        .cpu_by_name("intel core i3-6100t")
-        .await
-        .unwrap()
-        .unwrap();
+    let i3 = stored_cpu(&app, "intel core i3-6100t").await;
     assert_eq!(
         i3.data.cpu_mark_multi,
         Some(4321),

@@ -14,10 +14,10 @@ mod refusals;
 
 use std::sync::{Arc, Mutex};
 
-use api::{ApiConfig, RecalcFuture, RecalcRequester, RecalcScope};
-use common::{TestApp, spawn_full};
+use api::{RecalcFuture, RecalcRequester, RecalcScope};
+use common::TestApp;
 use domain::model::ValuationCause;
-use import_support::{C, counts, multipart, xlsx};
+use import_support::{C, counts, multipart, stored_cpu, upload_app, xlsx};
 use refusals::{bad_rows, empty_files, missing_column, roles};
 use serde_json::{Value, json};
 use test_support::TestDb;
@@ -55,12 +55,7 @@ impl RecalcRequester for Recorder {
 
 async fn app(db: TestDb) -> (TestApp, Arc<Recorder>) {
     let rec = Arc::new(Recorder::default());
-    let root = std::env::temp_dir().join(format!("dealbrain-entities-{}", uuid::Uuid::new_v4()));
-    let cfg = ApiConfig {
-        import_root: root,
-        ..ApiConfig::default()
-    };
-    (spawn_full(db, 10, cfg, Some(rec.clone())).await, rec)
+    (upload_app(db, rec.clone()).await, rec)
 }
 
 /// Posts the import as `token`; the whole response body.
@@ -174,22 +169,12 @@ async fn cpus_csv(db: TestDb) {
     assert_eq!(r["jobId"], "job-1");
     let after = written(&app).await;
     assert_eq!(after, (before.0, before.1 + 1, before.2, before.3 + 1));
-    let i5 = app
-        .store
-        .cpu_by_name("Intel Core i5-6500")
-        .await
-        .unwrap()
-        .unwrap();
+    let i5 = stored_cpu(&app, "Intel Core i5-6500").await;
     assert_eq!(
         (i5.data.cpu_mark_multi, i5.data.cores),
         (Some(99999), Some(4))
     );
-    let new = app
-        .store
-        .cpu_by_name("test cpu 9100")
-        .await
-        .unwrap()
-        .unwrap();
+    let new = stored_cpu(&app, "test cpu 9100").await;
     assert_eq!(
         (new.data.cpu_mark_multi, new.data.manufacturer.as_str()),
         (Some(20000), "Unknown")

@@ -1,13 +1,35 @@
 //! Import test helpers: workbooks generated here with rust_xlsxwriter (nothing binary is
-//! committed), the GraphQL multipart upload, and the session fields the tests read.
+//! committed), the GraphQL multipart upload, the session fields the tests read, the API with
+//! its own upload directory and the stored-CPU lookup the import tests share.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod flow;
 
+use std::sync::Arc;
+
+use api::{ApiConfig, RecalcRequester};
+use domain::model::Cpu;
 use rust_xlsxwriter::{Formula, Workbook};
 use serde_json::{Value, json};
+use test_support::TestDb;
 
-use crate::common::TestApp;
+use crate::common::{TestApp, spawn_full};
+
+/// An API with 10 seeded listings, its own upload directory and `recalc` as recalculator:
+/// every import test needs a fresh directory so uploads never meet another test's files.
+pub async fn upload_app(db: TestDb, recalc: Arc<dyn RecalcRequester>) -> TestApp {
+    let root = std::env::temp_dir().join(format!("dealbrain-import-{}", uuid::Uuid::new_v4()));
+    let cfg = ApiConfig {
+        import_root: root,
+        ..ApiConfig::default()
+    };
+    spawn_full(db, 10, cfg, Some(recalc)).await
+}
+
+/// The stored CPU called `name` (any spelling); panics when there is none.
+pub async fn stored_cpu(app: &TestApp, name: &str) -> Cpu {
+    app.store.cpu_by_name(name).await.unwrap().unwrap()
+}
 
 /// A cell of a generated sheet.
 #[derive(Clone, Debug)]
