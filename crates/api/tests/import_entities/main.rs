@@ -17,7 +17,9 @@ use std::sync::{Arc, Mutex};
 use api::{RecalcFuture, RecalcRequester, RecalcScope};
 use common::TestApp;
 use domain::model::ValuationCause;
-use import_support::{C, counts, multipart, stored_cpu, upload_app, xlsx};
+use import_support::{
+    C, LISTING_COLUMNS, counts, multipart, stored_cpu, stored_listings, titled, upload_app, xlsx,
+};
 use refusals::{bad_rows, empty_files, missing_column, roles};
 use serde_json::{Value, json};
 use test_support::TestDb;
@@ -97,16 +99,7 @@ fn ints(r: &Value, keys: &[&str]) -> Vec<i64> {
 const COUNTS: [&str; 5] = ["totalRows", "created", "updated", "skipped", "invalidRows"];
 
 fn listing_book(rows: Vec<Vec<C>>) -> Vec<u8> {
-    let header = [
-        "Device",
-        "Price",
-        "URL",
-        "Processor",
-        "RAM",
-        "Storage",
-        "Condition",
-    ];
-    xlsx(&[("Deals", &header, rows)])
+    xlsx(&[("Deals", &LISTING_COLUMNS, rows)])
 }
 
 fn listing(title: &'static str, price: C, url: C, cpu: &'static str) -> Vec<C> {
@@ -247,14 +240,8 @@ async fn listings_xlsx(db: TestDb) {
         panic!("{calls:?}")
     };
     assert_eq!((ids.len(), calls[0].1), (3, ValuationCause::Import));
-    let mut rows = Vec::new();
-    for id in ids {
-        rows.push(app.store.listing(*id).await.unwrap().unwrap());
-    }
-    let dell = rows
-        .iter()
-        .find(|l| l.data.title.starts_with("Dell"))
-        .unwrap();
+    let rows = stored_listings(&app, ids).await;
+    let dell = titled(&rows, "Dell");
     assert_eq!(dell.data.price_usd.to_string(), "420.50");
     assert_eq!(
         (dell.data.condition.as_str(), dell.data.ram_gb),
@@ -267,10 +254,7 @@ async fn listings_xlsx(db: TestDb) {
         .unwrap()
         .unwrap();
     assert_eq!(cpu.data.name, "Mystery Chip X1");
-    let lenovo = rows
-        .iter()
-        .find(|l| l.data.title.starts_with("Lenovo"))
-        .unwrap();
+    let lenovo = titled(&rows, "Lenovo");
     let cpu = app
         .store
         .cpu(lenovo.data.cpu_id.unwrap())

@@ -10,7 +10,7 @@ use domain::model::ValuationCause;
 use serde_json::{Value, json};
 use test_support::TestDb;
 
-use super::{C, call, refused, session, upload_app, xlsx};
+use super::{C, LISTING_COLUMNS, call, refused, session, upload_app, xlsx};
 use crate::common::TestApp;
 
 /// Records what the API asks to recalculate.
@@ -99,17 +99,7 @@ fn listing_rows() -> Vec<Vec<C>> {
 /// where a test needs the same file twice.
 pub fn deals_book() -> Vec<u8> {
     use C::*;
-    let listings = [
-        "Device",
-        "Price",
-        "URL",
-        "Processor",
-        "RAM",
-        "Storage",
-        "Condition",
-        "Vendor",
-        "Warranty",
-    ];
+    let listings = [&LISTING_COLUMNS[..], &["Vendor", "Warranty"]].concat();
     let cpus = ["Name", "Cores", "Threads", "CPU Mark", "Single Thread"];
     xlsx(&[
         (

@@ -1,6 +1,6 @@
 //! Import test helpers: workbooks generated here with rust_xlsxwriter (nothing binary is
 //! committed), the GraphQL multipart upload, the session fields the tests read, the API with
-//! its own upload directory and the stored-CPU lookup the import tests share.
+//! its own upload directory and the stored CPU and listing lookups the import tests share.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod flow;
@@ -8,7 +8,7 @@ pub mod flow;
 use std::sync::Arc;
 
 use api::{ApiConfig, RecalcRequester};
-use domain::model::Cpu;
+use domain::model::{Cpu, Listing};
 use rust_xlsxwriter::{Formula, Workbook};
 use serde_json::{Value, json};
 use test_support::TestDb;
@@ -26,6 +26,22 @@ pub async fn upload_app(db: TestDb, recalc: Arc<dyn RecalcRequester>) -> TestApp
     spawn_full(db, 10, cfg, Some(recalc)).await
 }
 
+/// The stored listings with these ids, in that order.
+pub async fn stored_listings(app: &TestApp, ids: &[i64]) -> Vec<Listing> {
+    let mut rows = Vec::new();
+    for id in ids {
+        rows.push(app.store.listing(*id).await.unwrap().unwrap());
+    }
+    rows
+}
+
+/// The first of `rows` whose title starts with `prefix`; panics when there is none.
+pub fn titled<'a>(rows: &'a [Listing], prefix: &str) -> &'a Listing {
+    rows.iter()
+        .find(|l| l.data.title.starts_with(prefix))
+        .unwrap()
+}
+
 /// The stored CPU called `name` (any spelling); panics when there is none.
 pub async fn stored_cpu(app: &TestApp, name: &str) -> Cpu {
     app.store.cpu_by_name(name).await.unwrap().unwrap()
@@ -40,6 +56,17 @@ pub enum C {
     F(&'static str),
     E,
 }
+
+/// The header of a generated listing sheet: the columns every listing import maps.
+pub const LISTING_COLUMNS: [&str; 7] = [
+    "Device",
+    "Price",
+    "URL",
+    "Processor",
+    "RAM",
+    "Storage",
+    "Condition",
+];
 
 /// A generated sheet: name, header, rows.
 pub type SheetSpec<'a> = (&'a str, &'a [&'a str], Vec<Vec<C>>);
