@@ -13,7 +13,7 @@ use domain::model::ValuationCause;
 use import_support::flow::{
     commit, commit_refused, deals_book, id_of, prepared, recording_app, resolve,
 };
-use import_support::{counts, session, stored_cpu, stored_listings, titled};
+use import_support::{counts, linked_cpu, session, stored_cpu, stored_listings, titled};
 use serde_json::json;
 use test_support::TestDb;
 
@@ -106,12 +106,7 @@ async fn check_written(app: &TestApp, ids: &[i64]) {
     assert!(dell.data.ram_spec_id.is_some() && dell.data.primary_storage_profile_id.is_some());
     assert_eq!(dell.data.seller.as_deref(), Some("Shop"));
     assert_eq!(dell.data.attributes["warranty_months"], 24);
-    let cpu = app
-        .store
-        .cpu(dell.data.cpu_id.unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let cpu = linked_cpu(app, dell).await;
     assert_eq!(cpu.data.name, "Intel Core i5-6500");
     let ram = app
         .store

@@ -18,7 +18,8 @@ use api::{RecalcFuture, RecalcRequester, RecalcScope};
 use common::TestApp;
 use domain::model::ValuationCause;
 use import_support::{
-    C, LISTING_COLUMNS, counts, multipart, stored_cpu, stored_listings, titled, upload_app, xlsx,
+    C, LISTING_COLUMNS, counts, linked_cpu, multipart, stored_cpu, stored_listings, titled,
+    upload_app, xlsx,
 };
 use refusals::{bad_rows, empty_files, missing_column, roles};
 use serde_json::{Value, json};
@@ -247,20 +248,10 @@ async fn listings_xlsx(db: TestDb) {
         (dell.data.condition.as_str(), dell.data.ram_gb),
         ("refurb", Some(16))
     );
-    let cpu = app
-        .store
-        .cpu(dell.data.cpu_id.unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let cpu = linked_cpu(&app, dell).await;
     assert_eq!(cpu.data.name, "Mystery Chip X1");
     let lenovo = titled(&rows, "Lenovo");
-    let cpu = app
-        .store
-        .cpu(lenovo.data.cpu_id.unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let cpu = linked_cpu(&app, lenovo).await;
     assert_eq!(cpu.data.name, "Intel Core i5-6500", "an `auto` match links");
 
     // Again: URL rows update their listings, the URL-less row (same title and price) is

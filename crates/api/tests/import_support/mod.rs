@@ -42,6 +42,12 @@ pub fn titled<'a>(rows: &'a [Listing], prefix: &str) -> &'a Listing {
         .unwrap()
 }
 
+/// The stored CPU `listing` is linked to; panics when it has none.
+pub async fn linked_cpu(app: &TestApp, listing: &Listing) -> Cpu {
+    let id = listing.data.cpu_id.unwrap();
+    app.store.cpu(id).await.unwrap().unwrap()
+}
+
 /// The stored CPU called `name` (any spelling); panics when there is none.
 pub async fn stored_cpu(app: &TestApp, name: &str) -> Cpu {
     app.store.cpu_by_name(name).await.unwrap().unwrap()
