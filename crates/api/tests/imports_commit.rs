@@ -13,7 +13,7 @@ use domain::model::ValuationCause;
 use import_support::flow::{
     commit, commit_refused, deals_book, id_of, prepared, recording_app, resolve,
 };
-use import_support::{counts, session};
+use import_support::{counts, linked_cpu, session, stored_cpu, stored_listings, titled};
 use serde_json::json;
 use test_support::TestDb;
 
@@ -94,14 +94,8 @@ async fn accepted_commit(db: TestDb) {
 
 /// The listings as written: parsed cells, links, custom values; the CPUs updated and created.
 async fn check_written(app: &TestApp, ids: &[i64]) {
-    let mut rows = Vec::new();
-    for id in ids {
-        rows.push(app.store.listing(*id).await.unwrap().unwrap());
-    }
-    let dell = rows
-        .iter()
-        .find(|l| l.data.title.starts_with("Dell"))
-        .unwrap();
+    let rows = stored_listings(app, ids).await;
+    let dell = titled(&rows, "Dell");
     assert_eq!(dell.data.price_usd.to_string(), "420.50");
     assert_eq!(dell.data.condition.as_str(), "refurb");
     assert_eq!(
@@ -112,12 +106,7 @@ async fn check_written(app: &TestApp, ids: &[i64]) {
     assert!(dell.data.ram_spec_id.is_some() && dell.data.primary_storage_profile_id.is_some());
     assert_eq!(dell.data.seller.as_deref(), Some("Shop"));
     assert_eq!(dell.data.attributes["warranty_months"], 24);
-    let cpu = app
-        .store
-        .cpu(dell.data.cpu_id.unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let cpu = linked_cpu(app, dell).await;
     assert_eq!(cpu.data.name, "Intel Core i5-6500");
     let ram = app
         .store
@@ -129,22 +118,12 @@ async fn check_written(app: &TestApp, ids: &[i64]) {
         (ram.data.ddr_generation.as_str(), ram.data.speed_mhz),
         ("ddr4", Some(2666))
     );
-    let test_cpu = app
-        .store
-        .cpu_by_name("test cpu 9000")
-        .await
-        .unwrap()
-        .unwrap();
+    let test_cpu = stored_cpu(app, "test cpu 9000").await;
     assert_eq!(
         (test_cpu.data.cores, test_cpu.data.cpu_mark_multi),
         (Some(8), Some(20000))
     );
-    let i3 = app
-        .store
-        .cpu_by_name("intel core i3-6100t")
-        .await
-        .unwrap()
-        .unwrap();
+    let i3 = stored_cpu(app, "intel core i3-6100t").await;
     assert_eq!(
         i3.data.cpu_mark_multi,
         Some(4321),

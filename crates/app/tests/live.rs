@@ -11,9 +11,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::Proc;
-use common::jobs::{assert_all_correct, wait_job};
+use common::jobs::assert_all_correct;
 use common::live::*;
-use domain::model::JobStatus;
 use store::Store;
 use test_support::TestDb;
 
@@ -28,17 +27,16 @@ async fn embedded_rule_change_reaches_a_subscriber() {
     let token = api.admin_token();
     let mut ws = subscribe_all(&api.base, &token).await;
     add_flat_rule(&api.base, &token, "Flat test discount", -7).await;
-    let job = wait_job(&store, None, Duration::from_secs(60), |j| {
-        j.status == JobStatus::Succeeded
-    })
+    let Settled {
+        job, got, changed, ..
+    } = settle(
+        &store,
+        &mut ws,
+        &before,
+        Duration::from_secs(60),
+        Duration::from_secs(2),
+    )
     .await;
-    let got = collect_updates(&mut ws, Duration::from_secs(2)).await;
-    let after = adjusted(&store).await;
-    let changed: HashSet<i64> = after
-        .iter()
-        .filter(|(id, v)| before.get(id) != Some(v))
-        .map(|(id, _)| *id)
-        .collect();
     assert!(!changed.is_empty());
     assert_eq!(got.keys().copied().collect::<HashSet<_>>(), changed);
     assert_eq!(got.len() as i32, job.changed);

@@ -14,10 +14,13 @@ mod refusals;
 
 use std::sync::{Arc, Mutex};
 
-use api::{ApiConfig, RecalcFuture, RecalcRequester, RecalcScope};
-use common::{TestApp, spawn_full};
+use api::{RecalcFuture, RecalcRequester, RecalcScope};
+use common::TestApp;
 use domain::model::ValuationCause;
-use import_support::{C, counts, multipart, xlsx};
+use import_support::{
+    C, LISTING_COLUMNS, counts, linked_cpu, multipart, stored_cpu, stored_listings, titled,
+    upload_app, xlsx,
+};
 use refusals::{bad_rows, empty_files, missing_column, roles};
 use serde_json::{Value, json};
 use test_support::TestDb;
@@ -55,12 +58,7 @@ impl RecalcRequester for Recorder {
 
 async fn app(db: TestDb) -> (TestApp, Arc<Recorder>) {
     let rec = Arc::new(Recorder::default());
-    let root = std::env::temp_dir().join(format!("dealbrain-entities-{}", uuid::Uuid::new_v4()));
-    let cfg = ApiConfig {
-        import_root: root,
-        ..ApiConfig::default()
-    };
-    (spawn_full(db, 10, cfg, Some(rec.clone())).await, rec)
+    (upload_app(db, rec.clone()).await, rec)
 }
 
 /// Posts the import as `token`; the whole response body.
@@ -102,16 +100,7 @@ fn ints(r: &Value, keys: &[&str]) -> Vec<i64> {
 const COUNTS: [&str; 5] = ["totalRows", "created", "updated", "skipped", "invalidRows"];
 
 fn listing_book(rows: Vec<Vec<C>>) -> Vec<u8> {
-    let header = [
-        "Device",
-        "Price",
-        "URL",
-        "Processor",
-        "RAM",
-        "Storage",
-        "Condition",
-    ];
-    xlsx(&[("Deals", &header, rows)])
+    xlsx(&[("Deals", &LISTING_COLUMNS, rows)])
 }
 
 fn listing(title: &'static str, price: C, url: C, cpu: &'static str) -> Vec<C> {
@@ -174,22 +163,12 @@ async fn cpus_csv(db: TestDb) {
     assert_eq!(r["jobId"], "job-1");
     let after = written(&app).await;
     assert_eq!(after, (before.0, before.1 + 1, before.2, before.3 + 1));
-    let i5 = app
-        .store
-        .cpu_by_name("Intel Core i5-6500")
-        .await
-        .unwrap()
-        .unwrap();
+    let i5 = stored_cpu(&app, "Intel Core i5-6500").await;
     assert_eq!(
         (i5.data.cpu_mark_multi, i5.data.cores),
         (Some(99999), Some(4))
     );
-    let new = app
-        .store
-        .cpu_by_name("test cpu 9100")
-        .await
-        .unwrap()
-        .unwrap();
+    let new = stored_cpu(&app, "test cpu 9100").await;
     assert_eq!(
         (new.data.cpu_mark_multi, new.data.manufacturer.as_str()),
         (Some(20000), "Unknown")
@@ -262,36 +241,17 @@ async fn listings_xlsx(db: TestDb) {
         panic!("{calls:?}")
     };
     assert_eq!((ids.len(), calls[0].1), (3, ValuationCause::Import));
-    let mut rows = Vec::new();
-    for id in ids {
-        rows.push(app.store.listing(*id).await.unwrap().unwrap());
-    }
-    let dell = rows
-        .iter()
-        .find(|l| l.data.title.starts_with("Dell"))
-        .unwrap();
+    let rows = stored_listings(&app, ids).await;
+    let dell = titled(&rows, "Dell");
     assert_eq!(dell.data.price_usd.to_string(), "420.50");
     assert_eq!(
         (dell.data.condition.as_str(), dell.data.ram_gb),
         ("refurb", Some(16))
     );
-    let cpu = app
-        .store
-        .cpu(dell.data.cpu_id.unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let cpu = linked_cpu(&app, dell).await;
     assert_eq!(cpu.data.name, "Mystery Chip X1");
-    let lenovo = rows
-        .iter()
-        .find(|l| l.data.title.starts_with("Lenovo"))
-        .unwrap();
-    let cpu = app
-        .store
-        .cpu(lenovo.data.cpu_id.unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let lenovo = titled(&rows, "Lenovo");
+    let cpu = linked_cpu(&app, lenovo).await;
     assert_eq!(cpu.data.name, "Intel Core i5-6500", "an `auto` match links");
 
     // Again: URL rows update their listings, the URL-less row (same title and price) is

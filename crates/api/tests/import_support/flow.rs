@@ -5,13 +5,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use api::{ApiConfig, RecalcFuture, RecalcRequester, RecalcScope};
+use api::{RecalcFuture, RecalcRequester, RecalcScope};
 use domain::model::ValuationCause;
 use serde_json::{Value, json};
 use test_support::TestDb;
 
-use super::{C, call, refused, session, xlsx};
-use crate::common::{TestApp, spawn_full};
+use super::{C, LISTING_COLUMNS, call, refused, session, upload_app, xlsx};
+use crate::common::TestApp;
 
 /// Records what the API asks to recalculate.
 #[derive(Debug, Default)]
@@ -27,12 +27,7 @@ impl RecalcRequester for Recorder {
 /// An API with 10 seeded listings, its own upload directory and a recording recalculator.
 pub async fn recording_app(db: TestDb) -> (TestApp, Arc<Recorder>) {
     let rec = Arc::new(Recorder::default());
-    let root = std::env::temp_dir().join(format!("dealbrain-import-{}", uuid::Uuid::new_v4()));
-    let cfg = ApiConfig {
-        import_root: root,
-        ..ApiConfig::default()
-    };
-    (spawn_full(db, 10, cfg, Some(rec.clone())).await, rec)
+    (upload_app(db, rec.clone()).await, rec)
 }
 
 /// The listing sheet: four good rows, a bad price (row 5), a formula price (row 6), a URL
@@ -104,17 +99,7 @@ fn listing_rows() -> Vec<Vec<C>> {
 /// where a test needs the same file twice.
 pub fn deals_book() -> Vec<u8> {
     use C::*;
-    let listings = [
-        "Device",
-        "Price",
-        "URL",
-        "Processor",
-        "RAM",
-        "Storage",
-        "Condition",
-        "Vendor",
-        "Warranty",
-    ];
+    let listings = [&LISTING_COLUMNS[..], &["Vendor", "Warranty"]].concat();
     let cpus = ["Name", "Cores", "Threads", "CPU Mark", "Single Thread"];
     xlsx(&[
         (

@@ -1,13 +1,57 @@
 //! Import test helpers: workbooks generated here with rust_xlsxwriter (nothing binary is
-//! committed), the GraphQL multipart upload, and the session fields the tests read.
+//! committed), the GraphQL multipart upload, the session fields the tests read, the API with
+//! its own upload directory and the stored CPU and listing lookups the import tests share.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod flow;
 
+use std::sync::Arc;
+
+use api::{ApiConfig, RecalcRequester};
+use domain::model::{Cpu, Listing};
 use rust_xlsxwriter::{Formula, Workbook};
 use serde_json::{Value, json};
+use test_support::TestDb;
 
-use crate::common::TestApp;
+use crate::common::{TestApp, spawn_full};
+
+/// An API with 10 seeded listings, its own upload directory and `recalc` as recalculator:
+/// every import test needs a fresh directory so uploads never meet another test's files.
+pub async fn upload_app(db: TestDb, recalc: Arc<dyn RecalcRequester>) -> TestApp {
+    let root = std::env::temp_dir().join(format!("dealbrain-import-{}", uuid::Uuid::new_v4()));
+    let cfg = ApiConfig {
+        import_root: root,
+        ..ApiConfig::default()
+    };
+    spawn_full(db, 10, cfg, Some(recalc)).await
+}
+
+/// The stored listings with these ids, in that order.
+pub async fn stored_listings(app: &TestApp, ids: &[i64]) -> Vec<Listing> {
+    let mut rows = Vec::new();
+    for id in ids {
+        rows.push(app.store.listing(*id).await.unwrap().unwrap());
+    }
+    rows
+}
+
+/// The first of `rows` whose title starts with `prefix`; panics when there is none.
+pub fn titled<'a>(rows: &'a [Listing], prefix: &str) -> &'a Listing {
+    rows.iter()
+        .find(|l| l.data.title.starts_with(prefix))
+        .unwrap()
+}
+
+/// The stored CPU `listing` is linked to; panics when it has none.
+pub async fn linked_cpu(app: &TestApp, listing: &Listing) -> Cpu {
+    let id = listing.data.cpu_id.unwrap();
+    app.store.cpu(id).await.unwrap().unwrap()
+}
+
+/// The stored CPU called `name` (any spelling); panics when there is none.
+pub async fn stored_cpu(app: &TestApp, name: &str) -> Cpu {
+    app.store.cpu_by_name(name).await.unwrap().unwrap()
+}
 
 /// A cell of a generated sheet.
 #[derive(Clone, Debug)]
@@ -18,6 +62,17 @@ pub enum C {
     F(&'static str),
     E,
 }
+
+/// The header of a generated listing sheet: the columns every listing import maps.
+pub const LISTING_COLUMNS: [&str; 7] = [
+    "Device",
+    "Price",
+    "URL",
+    "Processor",
+    "RAM",
+    "Storage",
+    "Condition",
+];
 
 /// A generated sheet: name, header, rows.
 pub type SheetSpec<'a> = (&'a str, &'a [&'a str], Vec<Vec<C>>);

@@ -1,7 +1,8 @@
 //! Shared by the live end-to-end tests and `benches/live.rs`: WebSocket subscribers of real
-//! `dealbrain` processes, rule changes over HTTP, and valuing a seeded database.
+//! `dealbrain` processes, rule changes over HTTP, valuing a seeded database, and the
+//! PostgreSQL + Redis setup of the scale-out scenarios.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -9,6 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use store::Store;
 use store::revalue::Valuer;
+use test_support::TestDb;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -100,7 +102,20 @@ pub async fn add_flat_rule(base: &str, token: &str, name: &str, delta: i32) {
         .as_str()
         .unwrap_or_else(|| panic!("no rule group: {groups}"))
         .to_owned();
-    let r: Value = super::client()
+    let r = create_flat_rule(base, token, &group, name, delta).await;
+    assert!(r.get("errors").is_none(), "createRule failed: {r}");
+}
+
+/// Posts `createRule` for a rule without conditions in `group` moving every price by
+/// `delta`; the response body (callers differ in whether an error is expected).
+pub async fn create_flat_rule(
+    base: &str,
+    token: &str,
+    group: &str,
+    name: &str,
+    delta: i32,
+) -> Value {
+    super::client()
         .post(format!("{base}/graphql"))
         .bearer_auth(token)
         .json(&json!({
@@ -116,8 +131,55 @@ pub async fn add_flat_rule(base: &str, token: &str, name: &str, delta: i32) {
         .unwrap()
         .json()
         .await
-        .unwrap();
-    assert!(r.get("errors").is_none(), "createRule failed: {r}");
+        .unwrap()
+}
+
+/// The listings whose stored adjusted price differs between `before` and `after`.
+pub fn changed_ids(
+    before: &HashMap<i64, Option<Decimal>>,
+    after: &HashMap<i64, Option<Decimal>>,
+) -> HashSet<i64> {
+    after
+        .iter()
+        .filter(|(id, v)| before.get(id) != Some(v))
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+/// What a change did once its recalculation succeeded.
+pub struct Settled {
+    /// The job, as stored when it succeeded.
+    pub job: domain::model::RecalculationJob,
+    /// Listing id → adjusted price, from the events the subscriber received.
+    pub got: HashMap<i64, String>,
+    /// Every listing's stored adjusted price afterwards.
+    pub after: HashMap<i64, Option<Decimal>>,
+    /// The listings whose stored price differs from `before`.
+    pub changed: HashSet<i64>,
+}
+
+/// Waits up to `within` for the job a change started to succeed, then reads `ws`'s events
+/// until `quiet` passes without one, and compares the stored prices with `before`.
+pub async fn settle(
+    store: &Store,
+    ws: &mut Socket,
+    before: &HashMap<i64, Option<Decimal>>,
+    within: Duration,
+    quiet: Duration,
+) -> Settled {
+    let job = super::jobs::wait_job(store, None, within, |j| {
+        j.status == domain::model::JobStatus::Succeeded
+    })
+    .await;
+    let got = collect_updates(ws, quiet).await;
+    let after = adjusted(store).await;
+    let changed = changed_ids(before, &after);
+    Settled {
+        job,
+        got,
+        after,
+        changed,
+    }
 }
 
 /// Every active/pending listing's stored adjusted price.
@@ -147,6 +209,45 @@ pub async fn value_everything(store: &Store) {
         .await
         .unwrap();
     }
+}
+
+/// A PostgreSQL database with `listings` seeded and valued listings, its store, and a Redis
+/// URL with a key prefix of its own; `None` (the test is skipped) when either is missing.
+pub async fn seeded_cluster(listings: usize) -> Option<(TestDb, Store, String, String)> {
+    let db = TestDb::postgres().await?;
+    let (redis_url, prefix) = test_support::redis_namespace();
+    if !super::redis_reachable(&redis_url) {
+        return None;
+    }
+    let store = Store::connect(&db.url, 4).await.unwrap();
+    store::seed::seed(&store, listings).await.unwrap();
+    value_everything(&store).await;
+    Some((db, store, redis_url, prefix))
+}
+
+/// Lease and queue visibility of seconds, not the production minute: a killed worker's job
+/// is taken over while the test waits.
+pub const FAST_TAKEOVER: [(&str, &str); 2] = [
+    ("WORKER_LEASE_SECS", "3"),
+    ("QUEUE_VISIBILITY_TIMEOUT_SECS", "3"),
+];
+
+/// The environment of API and worker processes sharing the database at `db` and the Redis
+/// namespace `prefix` at `redis`, with quiet logs, then `extra`.
+pub fn cluster_env<'a>(
+    db: &'a str,
+    redis: &'a str,
+    prefix: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut env = vec![
+        ("DATABASE_URL", db),
+        ("REDIS_URL", redis),
+        ("REDIS_PREFIX", prefix),
+        ("LOG_LEVEL", "warn"),
+    ];
+    env.extend_from_slice(extra);
+    env
 }
 
 /// Listing id → adjusted price, from every valuation event until `quiet` passes without one.

@@ -17,11 +17,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 use crate::common::live::Socket;
-use crate::support::{hostile_env, median_max, rss_kib, ws_connect};
+use crate::support::{ATTEMPTS, check_budgets, hostile_env, rss_kib, ws_connect};
 
-const BUDGET_MS: f64 = 50.0;
-const RSS_BOUND_KIB: u64 = 16 * 1024;
-const ATTEMPTS: usize = 1_000;
 /// The server's WebSocket message limit (`ws_max_message`, 64 KiB).
 const MAX_MESSAGE: usize = 64 * 1024;
 
@@ -171,25 +168,10 @@ async fn hostile_websocket_clients_are_closed_fast_and_leave_no_memory_behind() 
     }
     let after = rss_kib(server.pid());
     println!("abuse | answer | attempts | client-measured ms median / max");
-    let mut slow = Vec::new();
-    for (a, t) in ALL.iter().zip(&times) {
-        let (median, max) = median_max(t);
-        println!(
-            "{a:?} | {} | {} | {median:.2} / {max:.2}",
-            a.expected(),
-            t.len()
-        );
-        if median > BUDGET_MS {
-            slow.push(format!("{a:?}: median {median:.1} ms"));
-        }
-    }
-    let growth = after.saturating_sub(before);
-    println!(
-        "RSS before {before} KiB, after {after} KiB, growth {growth} KiB over {ATTEMPTS} attempts"
-    );
-    assert!(slow.is_empty(), "over {BUDGET_MS} ms: {slow:?}");
-    assert!(
-        growth <= RSS_BOUND_KIB,
-        "RSS grew by {growth} KiB over {ATTEMPTS} attempts (bound {RSS_BOUND_KIB} KiB)"
-    );
+    let rows: Vec<_> = ALL
+        .iter()
+        .zip(&times)
+        .map(|(a, t)| (format!("{a:?}"), a.expected(), t.as_slice()))
+        .collect();
+    check_budgets(&rows, before, after);
 }

@@ -12,7 +12,7 @@
 //! listings that changed — events lost = 0. Measured: time to `/ready`, to the last resync,
 //! to the jobs done, and events expected vs received.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -33,22 +33,7 @@ const WATCH: &str = "subscription($f: ValuationEventFilter) { listingValuationUp
 
 /// A rule created during the outage: `Ok` (queued) or the error's code and message.
 async fn create_rule(base: &str, token: &str, group: &str, delta: i32) -> Result<(), Value> {
-    let r: Value = crate::common::client()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({
-            "query": "mutation($input: RuleInput!) { createRule(input: $input) { id } }",
-            "variables": {"input": {
-                "groupId": group, "name": "Rule during the outage",
-                "actions": [{"type": "additive", "value": delta}],
-            }},
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = create_flat_rule(base, token, group, "Rule during the outage", delta).await;
     match r.get("errors") {
         None => Ok(()),
         Some(e) => Err(e[0].clone()),
@@ -84,18 +69,17 @@ async fn redis_restart_under_load_loses_no_job_and_no_event() {
     value_everything(&store).await;
     let ids = store.active_listing_ids(0, 1_000_000).await.unwrap();
     let (url, prefix) = (redis.url(), "resilience:".to_owned());
-    let env = [
-        ("DATABASE_URL", db.url.as_str()),
-        ("REDIS_URL", url.as_str()),
-        ("REDIS_PREFIX", prefix.as_str()),
-        ("LOG_LEVEL", "warn"),
-        ("RECALC_BATCH_SIZE", "40"),
-        ("WORKER_LEASE_SECS", "3"),
-        ("QUEUE_VISIBILITY_TIMEOUT_SECS", "3"),
+    let extra = [
+        &[("RECALC_BATCH_SIZE", "40")][..],
+        &FAST_TAKEOVER,
         // 500 connections from one loopback address are not an abuse to throttle here.
-        ("API_RATE_PER_SECOND", "100000"),
-        ("API_RATE_BURST", "100000"),
-    ];
+        &[
+            ("API_RATE_PER_SECOND", "100000"),
+            ("API_RATE_BURST", "100000"),
+        ],
+    ]
+    .concat();
+    let env = cluster_env(&db.url, &url, &prefix, &extra);
     let mut api = Proc::serve(&env);
     let mut worker = Proc::worker(&env);
     let token = api.admin_token();
@@ -207,12 +191,7 @@ async fn redis_restart_under_load_loses_no_job_and_no_event() {
         j.status == JobStatus::Succeeded
     })
     .await;
-    let after = adjusted(&store).await;
-    let changed: HashSet<i64> = after
-        .iter()
-        .filter(|(id, v)| before.get(id) != Some(v))
-        .map(|(id, _)| *id)
-        .collect();
+    let changed = changed_ids(&before, &adjusted(&store).await);
     assert!(!changed.is_empty());
     let expected_total: usize = watched
         .iter()

@@ -18,7 +18,6 @@ use crate::common::Proc;
 use crate::common::jobs::*;
 use crate::common::live::*;
 use domain::model::JobStatus;
-use store::Store;
 use test_support::TestDb;
 
 /// Opens a connection and sends a GraphQL POST whose body stops `held` bytes short.
@@ -110,24 +109,17 @@ async fn serve_finishes_requests_closes_websockets_and_exits_in_bounded_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_commits_its_batch_hands_the_job_back_and_exits() {
-    let Some(db) = TestDb::postgres().await else {
+    let Some((db, store, redis_url, prefix)) = seeded_cluster(4_000).await else {
         return;
     };
-    let (redis_url, prefix) = test_support::redis_namespace();
-    if !crate::common::redis_reachable(&redis_url) {
-        return;
-    }
-    let store = Store::connect(&db.url, 4).await.unwrap();
-    store::seed::seed(&store, 4_000).await.unwrap();
-    value_everything(&store).await;
     let batch = 50;
-    let env = [
-        ("DATABASE_URL", db.url.as_str()),
-        ("REDIS_URL", redis_url.as_str()),
-        ("REDIS_PREFIX", prefix.as_str()),
-        ("LOG_LEVEL", "warn"),
-        ("RECALC_BATCH_SIZE", &batch.to_string()),
-    ];
+    let batch_size = batch.to_string();
+    let env = cluster_env(
+        &db.url,
+        &redis_url,
+        &prefix,
+        &[("RECALC_BATCH_SIZE", &batch_size)],
+    );
     let api = Proc::serve(&env);
     let mut worker = Proc::worker(&env);
     let token = api.admin_token();

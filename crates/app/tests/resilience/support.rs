@@ -1,6 +1,7 @@
 //! Helpers of the suite: a server that floods may hit (no rate limit in the way, JSON logs),
 //! one GraphQL POST with its outcome and the server's own time, a raw HTTP request for bodies
-//! a client library would not send, RSS readings and timing summaries.
+//! a client library would not send, RSS readings and timing summaries, and the time and
+//! memory budgets the hostile-input tests share.
 
 use std::time::Duration;
 
@@ -187,6 +188,41 @@ pub fn rss_kib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
+}
+
+/// The median time an abuse may take (the 50 ms; judged on the median so a loaded
+/// 2-core CI machine's scheduling hiccups do not decide it, the maximum is printed).
+pub const BUDGET_MS: f64 = 50.0;
+
+/// Growth of the server's RSS allowed over [`ATTEMPTS`]: allocator noise (arenas, caches
+/// that reach their steady size), far below what keeping even one 10 MB body per attempt
+/// (or one parsed 1,000-alias document) would cost.
+pub const RSS_BOUND_KIB: u64 = 16 * 1024;
+
+/// Attempts measured per abuse (after the warm-up).
+pub const ATTEMPTS: usize = 1_000;
+
+/// Prints one line per abuse (`label | answer | attempts | median / max` of its times in
+/// ms) and the server's RSS growth from `before` to `after` (KiB); asserts every median is
+/// within [`BUDGET_MS`] and the growth within [`RSS_BOUND_KIB`].
+pub fn check_budgets(rows: &[(String, String, &[f64])], before: u64, after: u64) {
+    let mut slow = Vec::new();
+    for (label, answer, t) in rows {
+        let (median, max) = median_max(t);
+        println!("{label} | {answer} | {} | {median:.2} / {max:.2}", t.len());
+        if median > BUDGET_MS {
+            slow.push(format!("{label}: median {median:.1} ms"));
+        }
+    }
+    let growth = after.saturating_sub(before);
+    println!(
+        "RSS before {before} KiB, after {after} KiB, growth {growth} KiB over {ATTEMPTS} attempts"
+    );
+    assert!(slow.is_empty(), "over {BUDGET_MS} ms: {slow:?}");
+    assert!(
+        growth <= RSS_BOUND_KIB,
+        "RSS grew by {growth} KiB over {ATTEMPTS} attempts (bound {RSS_BOUND_KIB} KiB)"
+    );
 }
 
 /// Median and maximum of `ms` (NaN-free).

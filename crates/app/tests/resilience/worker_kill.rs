@@ -13,30 +13,13 @@ use crate::common::Proc;
 use crate::common::jobs::*;
 use crate::common::live::*;
 use domain::model::JobStatus;
-use store::Store;
-use test_support::TestDb;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_killed_mid_job_is_taken_over_and_reported_done() {
-    let Some(db) = TestDb::postgres().await else {
+    let Some((db, store, redis_url, prefix)) = seeded_cluster(20_000).await else {
         return;
     };
-    let (redis_url, prefix) = test_support::redis_namespace();
-    if !crate::common::redis_reachable(&redis_url) {
-        return;
-    }
-    let store = Store::connect(&db.url, 4).await.unwrap();
-    store::seed::seed(&store, 20_000).await.unwrap();
-    value_everything(&store).await;
-    let env = [
-        ("DATABASE_URL", db.url.as_str()),
-        ("REDIS_URL", redis_url.as_str()),
-        ("REDIS_PREFIX", prefix.as_str()),
-        ("LOG_LEVEL", "warn"),
-        // A killed worker's job is taken over after seconds, not the production minute.
-        ("WORKER_LEASE_SECS", "3"),
-        ("QUEUE_VISIBILITY_TIMEOUT_SECS", "3"),
-    ];
+    let env = cluster_env(&db.url, &redis_url, &prefix, &FAST_TAKEOVER);
     let a = Proc::serve(&env);
     let b = Proc::serve(&env);
     let mut worker = Proc::worker(&env);
@@ -48,17 +31,19 @@ async fn worker_killed_mid_job_is_taken_over_and_reported_done() {
     // 1. A change on A: B's subscriber gets every affected listing's new valuation.
     let before = adjusted(&store).await;
     add_flat_rule(&a.base, &token, "Flat test discount", -7).await;
-    let first = wait_job(&store, None, Duration::from_secs(180), |j| {
-        j.status == JobStatus::Succeeded
-    })
+    let Settled {
+        job: first,
+        got,
+        after,
+        changed,
+    } = settle(
+        &store,
+        &mut ws,
+        &before,
+        Duration::from_secs(180),
+        Duration::from_secs(3),
+    )
     .await;
-    let got = collect_updates(&mut ws, Duration::from_secs(3)).await;
-    let after = adjusted(&store).await;
-    let changed: HashSet<i64> = after
-        .iter()
-        .filter(|(id, v)| before.get(id) != Some(v))
-        .map(|(id, _)| *id)
-        .collect();
     assert!(changed.len() > 10_000, "{} listings changed", changed.len());
     assert_eq!(got.keys().copied().collect::<HashSet<_>>(), changed);
     for (id, price) in &got {
