@@ -57,18 +57,13 @@ pub async fn commit(
     drop(parsed);
     s.status = ImportStatus::Committing;
     let mut s = store.save_import_session(&s).await?;
-    let counts_of = |o: &ImportOutcome| Counts {
-        created_cpus: o.created_cpus.clone(),
-        updated_cpus: o.updated_cpus,
-        created_gpus: o.created_gpus,
-        updated_gpus: o.updated_gpus,
-        created_ports_profiles: o.created_ports_profiles,
-        updated_ports_profiles: o.updated_ports_profiles,
-        created_listings: o.created_listings,
-        updated_listings: o.updated_listings,
-        skipped_rows: analysis.skipped,
-        invalid_rows: invalid,
-        job_id: None,
+    let counts_of = |o: &ImportOutcome| {
+        Counts {
+            skipped_rows: analysis.skipped,
+            invalid_rows: invalid,
+            ..Counts::default()
+        }
+        .written(o)
     };
     let mut done = s.clone();
     done.status = ImportStatus::Completed;

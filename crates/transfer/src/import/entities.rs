@@ -336,17 +336,7 @@ pub async fn commit(store: &Store, p: Prepared, actor: Option<String>) -> Result
     let outcome = store
         .commit_import(plan, &session, audit, &|_, _| {})
         .await?;
-    counts = Counts {
-        created_cpus: outcome.created_cpus,
-        updated_cpus: outcome.updated_cpus,
-        created_gpus: outcome.created_gpus,
-        updated_gpus: outcome.updated_gpus,
-        created_ports_profiles: outcome.created_ports_profiles,
-        updated_ports_profiles: outcome.updated_ports_profiles,
-        created_listings: outcome.created_listings,
-        updated_listings: outcome.updated_listings,
-        ..counts
-    };
+    counts = counts.written(&outcome);
     // The counts with the created CPUs' ids, as a session commit records them.
     session.result = Some(to_json(&counts)?);
     let session = store.save_import_session(&session).await?;

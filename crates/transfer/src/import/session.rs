@@ -91,6 +91,23 @@ pub struct Counts {
     pub job_id: Option<String>,
 }
 
+impl Counts {
+    /// These counts with what the store wrote (skipped and invalid rows and the job are kept).
+    pub fn written(self, o: &store::ImportOutcome) -> Counts {
+        Counts {
+            created_cpus: o.created_cpus.clone(),
+            updated_cpus: o.updated_cpus,
+            created_gpus: o.created_gpus,
+            updated_gpus: o.updated_gpus,
+            created_ports_profiles: o.created_ports_profiles,
+            updated_ports_profiles: o.updated_ports_profiles,
+            created_listings: o.created_listings,
+            updated_listings: o.updated_listings,
+            ..self
+        }
+    }
+}
+
 /// Loads a session; unknown → `NotFound`; past `expires_at` → marked `expired`.
 pub async fn load(store: &Store, id: &str) -> Result<ImportSession> {
     let mut s = store
