@@ -1,5 +1,7 @@
-//! One batch of a job: revalue the targets (one transaction per cause, normally one), isolate
-//! failing listings, detect which listings were written, and build their events.
+//! One batch of a job, in two halves: [`prepare`] reads and evaluates the targets, [`commit`]
+//! writes them (one transaction per cause, normally one), isolates failing listings, detects
+//! which listings were written and builds their events. The runner prepares the next batch
+//! while it commits the current one.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +9,7 @@ use bus::{BusEvent, ListingValuationUpdated};
 use chrono::Utc;
 use domain::model::{ListingValuation, ValuationCause};
 use serde_json::Value as Json;
-use store::revalue::{ValuationChange, Valuer, revalue_with};
+use store::revalue::{Evaluated, ValuationChange, Valuer, evaluate, revalue_with};
 use store::{RecalcCause, RecalcTarget, Store, StoreError};
 use uuid::Uuid;
 
@@ -30,24 +32,65 @@ fn cause_of(t: &RecalcTarget, causes: &[RecalcCause]) -> ValuationCause {
         .map_or(ValuationCause::Manual, |c| c.cause)
 }
 
-/// Revalues one batch. `Err` only when the database is gone (the job is retried); a listing
-/// whose valuation fails while the database answers is counted in `failed` and skipped.
-pub(crate) async fn run(
+/// A batch read and evaluated, not yet written.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// The id of the batch's last target: the job's cursor once the batch is written.
+    pub last_id: i64,
+    pub len: usize,
+    /// Time spent reading and evaluating, counted into the batch's valuation time.
+    spent: std::time::Duration,
+    /// Per cause: the listing ids and their evaluation (or why it failed).
+    groups: Vec<(ValuationCause, Vec<i64>, Result<Evaluated, StoreError>)>,
+}
+
+/// Reads and evaluates one batch (`None` when `targets` is empty). Never writes, so it can
+/// run while the previous batch is written; an evaluation error is kept for
+/// [`commit`] to isolate.
+pub(crate) async fn prepare(
     store: &Store,
     valuer: &Valuer,
     targets: &[RecalcTarget],
     causes: &[RecalcCause],
     job_id: Uuid,
-) -> Result<BatchOutcome, StoreError> {
-    let mut groups: BTreeMap<ValuationCause, Vec<i64>> = BTreeMap::new();
-    for t in targets {
-        groups.entry(cause_of(t, causes)).or_default().push(t.id);
-    }
-    let mut out = BatchOutcome::default();
-    let mut changes: Vec<(ValuationChange, ValuationCause)> = Vec::with_capacity(targets.len());
+) -> Option<Prepared> {
+    let last_id = targets.last()?.id;
     let clock = std::time::Instant::now();
-    for (cause, ids) in groups {
-        match revalue_with(store, valuer, &ids, cause, Some(job_id.to_string())).await {
+    let mut by_cause: BTreeMap<ValuationCause, Vec<i64>> = BTreeMap::new();
+    for t in targets {
+        by_cause.entry(cause_of(t, causes)).or_default().push(t.id);
+    }
+    let mut groups = Vec::with_capacity(by_cause.len());
+    for (cause, ids) in by_cause {
+        let evaluated = evaluate(store, valuer, &ids, cause, Some(job_id.to_string())).await;
+        groups.push((cause, ids, evaluated));
+    }
+    Some(Prepared {
+        last_id,
+        len: targets.len(),
+        spent: clock.elapsed(),
+        groups,
+    })
+}
+
+/// Writes a prepared batch (one transaction per cause, normally one). `Err` only when the
+/// database is gone (the job is retried); a listing whose valuation fails while the database
+/// answers is counted in `failed` and skipped.
+pub(crate) async fn commit(
+    store: &Store,
+    valuer: &Valuer,
+    batch: Prepared,
+    job_id: Uuid,
+) -> Result<BatchOutcome, StoreError> {
+    let mut out = BatchOutcome::default();
+    let mut changes: Vec<(ValuationChange, ValuationCause)> = Vec::with_capacity(batch.len);
+    let clock = std::time::Instant::now();
+    for (cause, ids, evaluated) in batch.groups {
+        let written = match evaluated {
+            Ok(e) => e.write(store).await,
+            Err(e) => Err(e),
+        };
+        match written {
             Ok(c) => changes.extend(c.into_iter().map(|c| (c, cause))),
             Err(e) => {
                 let (ok, failed) = isolate(store, valuer, &ids, cause, job_id, e).await?;
@@ -56,11 +99,11 @@ pub(crate) async fn run(
             }
         }
     }
-    let valued = targets.len() as u64;
+    let valued = batch.len as u64;
     telemetry::metrics().valuations(
         valued.saturating_sub(out.failed),
         out.failed,
-        clock.elapsed(),
+        batch.spent + clock.elapsed(),
     );
     // Events come from the outputs just written: no second read of the listings.
     for (c, cause) in changes {

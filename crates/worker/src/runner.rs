@@ -10,7 +10,7 @@ use bus::{
 use chrono::{DateTime, Utc};
 use domain::model::{JobStatus, RecalculationJob};
 use store::revalue::Valuer;
-use store::{RecalcTargets, Store, recalc_causes};
+use store::{RecalcCause, RecalcTargets, Store, recalc_causes};
 use tokio_util::sync::CancellationToken;
 
 use crate::batch;
@@ -246,28 +246,34 @@ impl Worker {
             let total = self.store.count_recalc_targets(&targets).await?;
             job.total = i32::try_from(total).unwrap_or(i32::MAX);
         }
-        let mut after = targets.after_id.unwrap_or(0);
+        let job_id = d.message.job_id;
+        let after = targets.after_id.unwrap_or(0);
+        let mut next = self
+            .prepare(&targets, after, &valuer, &causes, job_id)
+            .await?;
         loop {
             if shutdown.is_cancelled() {
                 return Ok(RunEnd::Interrupted);
             }
-            let batch = self
-                .store
-                .recalc_targets(&targets, after, self.config.batch_size)
-                .await?;
-            let Some(last) = batch.last().map(|t| t.id) else {
+            let Some(batch) = next else {
                 return Ok(RunEnd::Done);
             };
-            let out = batch::run(&self.store, &valuer, &batch, &causes, d.message.job_id).await?;
+            let (last, len) = (batch.last_id, batch.len);
+            // The next batch is read and evaluated while this one is written: it touches
+            // other listings, and it is dropped unwritten if this one ends the run.
+            let (out, following) = tokio::join!(
+                batch::commit(&self.store, &valuer, batch, job_id),
+                self.prepare(&targets, last, &valuer, &causes, job_id)
+            );
+            let out = out?;
             let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-            job.processed = job.processed.saturating_add(count(batch.len()));
+            job.processed = job.processed.saturating_add(count(len));
             job.changed = job.changed.saturating_add(count(out.events.len()));
             job.failed = job
                 .failed
                 .saturating_add(i32::try_from(out.failed).unwrap_or(i32::MAX));
             job.total = job.total.max(job.processed);
-            after = last;
-            targets.after_id = Some(after);
+            targets.after_id = Some(last);
             job.scope = targets.to_json();
             if !self.store.recalc_job_progress(job).await? {
                 // No longer `running`: cancelled through the API while this batch ran.
@@ -275,7 +281,7 @@ impl Worker {
             }
             let mut events = out.events;
             events.push(BusEvent::RecalculationProgress(RecalculationProgress {
-                job_id: d.message.job_id,
+                job_id,
                 processed: to_u64(job.processed),
                 total: to_u64(job.total),
                 changed: to_u64(job.changed),
@@ -288,7 +294,7 @@ impl Worker {
             match self.bus.publish_all(events).await {
                 Ok(()) => telemetry::metrics().events_published(n),
                 Err(e) => {
-                    tracing::warn!(job_id = %d.message.job_id, error = %e, "publishing a batch's events failed");
+                    tracing::warn!(%job_id, error = %e, "publishing a batch's events failed");
                 }
             }
             match self.queue.touch(d).await {
@@ -300,7 +306,25 @@ impl Worker {
                     tracing::warn!(error = %e, "renewing the job's delivery failed");
                 }
             }
+            next = following?;
         }
+    }
+
+    /// The job's next batch after listing `after`, read and evaluated (`None`: no targets
+    /// left).
+    async fn prepare(
+        &self,
+        targets: &RecalcTargets,
+        after: i64,
+        valuer: &Valuer,
+        causes: &[RecalcCause],
+        job_id: uuid::Uuid,
+    ) -> Result<Option<batch::Prepared>, WorkerError> {
+        let batch = self
+            .store
+            .recalc_targets(targets, after, self.config.batch_size)
+            .await?;
+        Ok(batch::prepare(&self.store, valuer, &batch, causes, job_id).await)
     }
 
     /// A failed run: retry from the cursor, or `failed` after the last attempt.

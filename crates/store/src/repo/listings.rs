@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use domain::model::{Listing, ListingComponent, ListingData, ListingValuation, ListingWrite};
-use sea_orm::QueryOrder;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{QueryOrder, QuerySelect};
 
 use super::{obj_or_empty, parse_enum};
 use crate::dec::{Dec, now};
@@ -252,6 +253,27 @@ impl Store {
             return Ok(HashMap::new());
         }
         let rows = listing::Entity::find()
+            .filter(listing::Column::Id.is_in(ids.to_vec()))
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|m| listing_record(m).map(|l| (l.id, l)))
+            .collect()
+    }
+
+    /// Listings by id for revaluing: every column but the stored breakdown, which revaluing
+    /// never reads (the valuation write compares it in SQL) and which is most of a row's
+    /// bytes and parse time.
+    pub async fn listings_for_valuation(&self, ids: &[i64]) -> Result<HashMap<i64, Listing>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let columns = <listing::Column as sea_orm::Iterable>::iter()
+            .filter(|c| !matches!(c, listing::Column::ValuationBreakdown));
+        let rows = listing::Entity::find()
+            .select_only()
+            .columns(columns)
+            .column_as(Expr::cust("NULL"), "valuation_breakdown")
             .filter(listing::Column::Id.is_in(ids.to_vec()))
             .all(&self.db)
             .await?;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use domain::model::{ListingScore, Record, ScoringProfile, ScoringProfileData, name_key};
 use rust_decimal::Decimal;
 use sea_orm::QueryOrder;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::obj_or_empty;
@@ -153,7 +153,8 @@ impl Store {
         Ok(rows.map(profile_record))
     }
 
-    /// Upserts listing scores for one profile (one statement).
+    /// Upserts listing scores for one profile (one statement). A row whose score did not
+    /// change is left as it was, so `computed_at` is when the score last changed.
     pub async fn upsert_listing_scores(
         &self,
         profile_id: i64,
@@ -181,9 +182,14 @@ impl Store {
                     listing_score::Column::Score,
                     listing_score::Column::ComputedAt,
                 ])
+                // An unchanged score is not rewritten: a recalculation re-scores every listing
+                // it walks, and a new row version would cost every index an entry.
+                .action_and_where(Expr::cust(
+                    "listing_scores.score IS DISTINCT FROM excluded.score",
+                ))
                 .to_owned(),
             )
-            .exec(&self.db)
+            .exec_without_returning(&self.db)
             .await
             .map_err(|e| ErrCtx::write("listing_score").map(e))?;
         Ok(())

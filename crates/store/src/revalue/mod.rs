@@ -3,28 +3,31 @@
 //! [`Valuer::load`] reads the rulesets (groups, rules), the listing custom-field registry,
 //! the thresholds and the scoring profiles once and compiles the [`Plan`]; [`Valuer::contexts`]
 //! builds the engine contexts of a batch of listings with one query per linked table (rows
-//! shared between listings); [`Valuer::value`] evaluates one listing and computes its metrics,
-//! deal class and scores. [`revalue`] chains them and writes the batch with
-//! [`Store::bulk_update_valuations`] and one score upsert per profile.
+//! shared between listings; [`Valuer::prepare`] keeps them across a job's batches, see
+//! `contexts.rs`); [`Valuer::value_with`] evaluates one listing and computes its metrics, deal
+//! class and scores. [`evaluate`] reads and evaluates a batch, [`Evaluated::write`] writes it
+//! with [`Store::bulk_update_valuations`] and one score upsert per profile; [`revalue`] chains
+//! them.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Utc};
-use domain::context::{Context, FieldRegistry, Root, Row};
+use chrono::{DateTime, Utc};
+use domain::context::{Context, FieldRegistry};
 use domain::metrics::{self, CpuMarks, GpuMarks, ScoringWeights, Thresholds};
 use domain::model::{
     CustomFieldEntity, CustomFieldType, DealClass, JobId, Listing, ListingValuation,
     ValuationCause, ValuationUpdate,
 };
 use domain::valuation::{Breakdown, GroupSpec, ListingOverride, Plan, RuleSpec, RulesetSpec};
-use domain::value::{Value, ValueMap};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value as Json;
+use tokio::sync::Mutex;
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::store::Store;
+
+mod contexts;
+pub use contexts::LinkedRows;
 
 /// How one listing's valuation moved.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +56,8 @@ pub struct Valuer {
     pub thresholds: Thresholds,
     /// (profile id, weights, is default), profiles whose weights no longer parse left out.
     pub profiles: Vec<(i64, ScoringWeights, bool)>,
+    /// Catalogue rows read by earlier batches of the same job.
+    linked: Mutex<LinkedRows>,
 }
 
 /// A listing's context plus what metrics need from its CPU and GPU.
@@ -155,6 +160,7 @@ impl Valuer {
             specs,
             thresholds: thresholds(setting.as_ref().map(|s| &s.value)),
             profiles,
+            linked: Mutex::default(),
         })
     }
 
@@ -202,143 +208,25 @@ impl Valuer {
 
     /// Builds the contexts of `listings` (one query per linked table).
     pub async fn contexts(store: &Store, listings: &[Listing]) -> Result<HashMap<i64, Prepared>> {
-        let ids = |f: &dyn Fn(&Listing) -> Option<i64>| -> Vec<i64> {
-            let mut v: Vec<i64> = listings.iter().filter_map(f).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        let cpus = store.cpus_by_ids(&ids(&|l| l.data.cpu_id)).await?;
-        let gpus = store.gpus_by_ids(&ids(&|l| l.data.gpu_id)).await?;
-        let rams = store
-            .ram_specs_by_ids(&ids(&|l| l.data.ram_spec_id))
-            .await?;
-        let mut storage_ids = ids(&|l| l.data.primary_storage_profile_id);
-        storage_ids.extend(ids(&|l| l.data.secondary_storage_profile_id));
-        let storage = store.storage_profiles_by_ids(&storage_ids).await?;
-        let ports = store
-            .ports_profiles_by_ids(&ids(&|l| l.data.ports_profile_id))
-            .await?;
-        let listing_ids: Vec<i64> = listings.iter().map(|l| l.id).collect();
-        let disabled = store.disabled_rulesets(&listing_ids).await?;
-        let rows = |root: Root, map: Vec<(i64, Json)>| -> HashMap<i64, Row> {
-            map.into_iter()
-                .map(|(id, j)| (id, json_row(root, &j)))
-                .collect()
-        };
-        let ser = |v: &dyn erased::Ser| v.json();
-        let cpu_rows = rows(Root::Cpu, cpus.iter().map(|(k, v)| (*k, ser(v))).collect());
-        let gpu_rows = rows(Root::Gpu, gpus.iter().map(|(k, v)| (*k, ser(v))).collect());
-        let ram_rows = rows(
-            Root::RamSpec,
-            rams.iter().map(|(k, v)| (*k, ser(v))).collect(),
-        );
-        let st_json: Vec<(i64, Json)> = storage.iter().map(|(k, v)| (*k, ser(v))).collect();
-        let primary_rows = rows(Root::StoragePrimary, st_json.clone());
-        let secondary_rows = rows(Root::StorageSecondary, st_json);
-        let port_rows: HashMap<i64, Row> = ports
-            .iter()
-            .map(|(id, p)| {
-                let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
-                for port in &p.data.ports {
-                    *sums.entry(port.port_type.as_str()).or_default() += f64::from(port.count);
-                }
-                let row = Context::row(
-                    Root::Ports,
-                    sums.into_iter().map(|(k, n)| (k, Value::Num(n))),
-                );
-                (*id, row)
-            })
-            .collect();
-        let year = Utc::now().year();
-        let mut out = HashMap::with_capacity(listings.len());
-        for l in listings {
-            let mut ctx = Context::new();
-            if let Json::Object(obj) =
-                serde_json::to_value(&l.data).map_err(StoreError::internal)?
-            {
-                for (k, v) in &obj {
-                    ctx.set_field(Root::Listing, k, Value::from_json(v));
-                }
-            }
-            ctx.set_field(Root::Listing, "id", Value::Num(l.id as f64));
-            let price = l.data.price_usd.to_f64().unwrap_or(0.0);
-            ctx.set_field(Root::Listing, "price_usd", Value::Num(price));
-            let link = |m: &HashMap<i64, Row>, id: Option<i64>| id.and_then(|i| m.get(&i).cloned());
-            ctx.set_row(Root::Cpu, link(&cpu_rows, l.data.cpu_id));
-            ctx.set_row(Root::Gpu, link(&gpu_rows, l.data.gpu_id));
-            ctx.set_row(Root::RamSpec, link(&ram_rows, l.data.ram_spec_id));
-            ctx.set_row(
-                Root::StoragePrimary,
-                link(&primary_rows, l.data.primary_storage_profile_id),
-            );
-            ctx.set_row(
-                Root::StorageSecondary,
-                link(&secondary_rows, l.data.secondary_storage_profile_id),
-            );
-            ctx.set_row(Root::Ports, link(&port_rows, l.data.ports_profile_id));
-            let custom: ValueMap = l
-                .data
-                .attributes
-                .as_object()
-                .map(|o| {
-                    o.iter()
-                        .map(|(k, v)| (k.clone(), Value::from_json(v)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            ctx.set_custom(Arc::new(custom));
-            ctx.derive(year);
-            let cpu = l.data.cpu_id.and_then(|i| cpus.get(&i)).map(|c| CpuMarks {
-                manufacturer: Some(c.data.manufacturer.clone()),
-                cpu_mark_multi: c.data.cpu_mark_multi.map(i64::from),
-                cpu_mark_single: c.data.cpu_mark_single.map(i64::from),
-                tdp_w: c.data.tdp_w.map(i64::from),
-            });
-            let gpu = l.data.gpu_id.and_then(|i| gpus.get(&i)).map(|g| GpuMarks {
-                gpu_mark: g.data.gpu_mark.map(i64::from),
-                metal_score: g.data.metal_score.map(i64::from),
-            });
-            let over = ListingOverride {
-                ruleset_id: l.data.ruleset_id,
-                disabled_ruleset_ids: disabled.get(&l.id).cloned().unwrap_or_default(),
-            };
-            out.insert(
-                l.id,
-                Prepared {
-                    ctx,
-                    cpu,
-                    gpu,
-                    over,
-                },
-            );
-        }
-        Ok(out)
+        let mut linked = LinkedRows::default();
+        linked.fill(store, listings).await?;
+        let ids: Vec<i64> = listings.iter().map(|l| l.id).collect();
+        linked.prepare(listings, &store.disabled_rulesets(&ids).await?)
     }
-}
 
-/// Serialising any record to JSON for a context row.
-mod erased {
-    pub trait Ser {
-        fn json(&self) -> serde_json::Value;
+    /// [`Valuer::contexts`] through this valuer's linked-row cache: only catalogue rows not
+    /// seen by an earlier batch are read.
+    pub async fn prepare(
+        &self,
+        store: &Store,
+        listings: &[Listing],
+    ) -> Result<HashMap<i64, Prepared>> {
+        let ids: Vec<i64> = listings.iter().map(|l| l.id).collect();
+        let disabled = store.disabled_rulesets(&ids).await?;
+        let mut linked = self.linked.lock().await;
+        linked.fill(store, listings).await?;
+        linked.prepare(listings, &disabled)
     }
-    impl<T: serde::Serialize> Ser for T {
-        fn json(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or_default()
-        }
-    }
-}
-
-fn json_row(root: Root, j: &Json) -> Row {
-    let fields = j
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| (k.as_str(), Value::from_json(v)))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    Context::row(root, fields)
 }
 
 /// `v` without its breakdown.
@@ -380,28 +268,54 @@ pub async fn revalue_with(
     cause: ValuationCause,
     job_id: Option<JobId>,
 ) -> Result<Vec<ValuationChange>> {
-    let by_id = store.listings_by_ids(listing_ids).await?;
+    evaluate(store, valuer, listing_ids, cause, job_id)
+        .await?
+        .write(store)
+        .await
+}
+
+/// The valuations of a batch, evaluated and not yet written: the read half of
+/// [`revalue_with`], so a worker can read and evaluate its next batch while this one writes.
+#[derive(Debug)]
+pub struct Evaluated {
+    changes: Vec<ValuationChange>,
+    updates: Vec<ValuationUpdate>,
+    /// Per scoring profile: (listing id, score).
+    scores: HashMap<i64, Vec<(i64, Option<Decimal>)>>,
+}
+
+/// Reads `listing_ids` (missing ids are skipped) and evaluates them; writes nothing.
+pub async fn evaluate(
+    store: &Store,
+    valuer: &Valuer,
+    listing_ids: &[i64],
+    cause: ValuationCause,
+    job_id: Option<JobId>,
+) -> Result<Evaluated> {
+    let by_id = store.listings_for_valuation(listing_ids).await?;
     let listings: Vec<Listing> = listing_ids
         .iter()
         .filter_map(|i| by_id.get(i).cloned())
         .collect();
-    let prepared = Valuer::contexts(store, &listings).await?;
+    let prepared = valuer.prepare(store, &listings).await?;
     let now = Utc::now();
-    let mut updates = Vec::with_capacity(listings.len());
-    let mut changes = Vec::with_capacity(listings.len());
-    let mut scores: HashMap<i64, Vec<(i64, Option<Decimal>)>> = HashMap::new();
+    let mut out = Evaluated {
+        changes: Vec::with_capacity(listings.len()),
+        updates: Vec::with_capacity(listings.len()),
+        scores: HashMap::new(),
+    };
     for l in &listings {
         let Some(p) = prepared.get(&l.id) else {
             continue;
         };
         let (v, _) = valuer.value_with(&valuer.plan, l, p, now);
         for (pid, w, _) in &valuer.profiles {
-            scores
+            out.scores
                 .entry(*pid)
                 .or_default()
                 .push((l.id, w.score(&p.ctx)));
         }
-        changes.push(ValuationChange {
+        out.changes.push(ValuationChange {
             listing_id: l.id,
             previous_adjusted: l.valuation.adjusted_price_usd,
             new_adjusted: v.adjusted_price_usd,
@@ -411,20 +325,32 @@ pub async fn revalue_with(
             valuation: outputs_only(&v),
             written: false,
         });
-        updates.push(ValuationUpdate {
+        out.updates.push(ValuationUpdate {
             listing_id: l.id,
             valuation: v,
             cause,
             job_id: job_id.clone(),
         });
     }
-    let outcome = store.bulk_update_valuations(&updates).await?;
-    let written: std::collections::HashSet<i64> = outcome.changed_ids.into_iter().collect();
-    for c in &mut changes {
-        c.written = written.contains(&c.listing_id);
+    Ok(out)
+}
+
+impl Evaluated {
+    /// Writes the outputs and scores; returns every evaluated listing with `written` set.
+    pub async fn write(self, store: &Store) -> Result<Vec<ValuationChange>> {
+        let Evaluated {
+            mut changes,
+            updates,
+            scores,
+        } = self;
+        let outcome = store.bulk_update_valuations(&updates).await?;
+        let written: std::collections::HashSet<i64> = outcome.changed_ids.into_iter().collect();
+        for c in &mut changes {
+            c.written = written.contains(&c.listing_id);
+        }
+        for (pid, s) in scores {
+            store.upsert_listing_scores(pid, &s).await?;
+        }
+        Ok(changes)
     }
-    for (pid, s) in scores {
-        store.upsert_listing_scores(pid, &s).await?;
-    }
-    Ok(changes)
 }
