@@ -28,9 +28,10 @@
 //! current batch, hands the job back and re-enqueues it.
 //!
 //! Layout: [`config`] ([`WorkerConfig`]), [`error`] ([`WorkerError`]), [`requester`]
-//! ([`JobRequester`]), [`runner`] ([`Worker`]: the claim loop and one job), `recovery` (jobs
-//! back on the queue from their rows), `batch` (one batch: valuation with failure isolation,
-//! change detection, events), `metrics`
+//! ([`JobRequester`]), [`runner`] ([`Worker`]: the claim loop and one job's outcome), `walk`
+//! (one job's batches: the next one read and evaluated while the current one is written),
+//! `recovery` (jobs back on the queue from their rows), `batch` (one batch: evaluation, then
+//! the write with failure isolation, change detection, events), `metrics`
 //! ([`record_queue_depth`]; jobs, valuations and published events are counted where they
 //! happen, through `telemetry::metrics()`).
 
@@ -41,6 +42,7 @@ mod metrics;
 mod recovery;
 pub mod requester;
 pub mod runner;
+mod walk;
 
 pub use config::WorkerConfig;
 pub use error::WorkerError;

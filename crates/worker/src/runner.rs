@@ -3,19 +3,15 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use bus::{
-    BusError, BusEvent, Delivery, EventBus, JobFinished, JobMessage, JobQueue,
-    RecalculationProgress, RetryOutcome,
-};
+use bus::{BusEvent, Delivery, EventBus, JobFinished, JobMessage, JobQueue, RetryOutcome};
 use chrono::{DateTime, Utc};
 use domain::model::{JobStatus, RecalculationJob};
-use store::revalue::Valuer;
-use store::{RecalcCause, RecalcTargets, Store, recalc_causes};
+use store::Store;
 use tokio_util::sync::CancellationToken;
 
-use crate::batch;
 use crate::config::{WorkerConfig, chrono_duration};
 use crate::error::WorkerError;
+use crate::walk::RunEnd;
 
 /// Runs recalculation jobs from the queue. Cheap to share: run several loops (each with its
 /// own consumer name) on one `Arc<Worker>`.
@@ -23,8 +19,8 @@ use crate::error::WorkerError;
 pub struct Worker {
     pub(crate) store: Store,
     pub(crate) queue: Arc<dyn JobQueue>,
-    bus: Arc<dyn EventBus>,
-    config: WorkerConfig,
+    pub(crate) bus: Arc<dyn EventBus>,
+    pub(crate) config: WorkerConfig,
     /// Set when the queue or the database failed under us: a delivery may be gone (Redis
     /// restarted empty, a retry that could not be recorded, a request the API could not
     /// enqueue). The next successful claim re-enqueues every unfinished job row, the source of
@@ -49,14 +45,6 @@ pub enum Handled {
     Failed { job_id: String, error: String },
     /// Cancelled (`cancelJob`) while running: stopped after the batch in hand, which stays.
     Cancelled { job_id: String },
-}
-
-/// How a run ended, short of an error.
-enum RunEnd {
-    Done,
-    Interrupted,
-    LeaseLost,
-    Cancelled,
 }
 
 impl Worker {
@@ -232,101 +220,6 @@ impl Worker {
         }
     }
 
-    /// Walks the job's targets from its cursor, one batch at a time.
-    async fn run_job(
-        &self,
-        d: &Delivery,
-        job: &mut RecalculationJob,
-        shutdown: &CancellationToken,
-    ) -> Result<RunEnd, WorkerError> {
-        let mut targets = RecalcTargets::from_json(&job.scope)?;
-        let causes = recalc_causes(&job.causes);
-        let valuer = Valuer::load(&self.store).await?;
-        if targets.after_id.is_none() {
-            let total = self.store.count_recalc_targets(&targets).await?;
-            job.total = i32::try_from(total).unwrap_or(i32::MAX);
-        }
-        let job_id = d.message.job_id;
-        let after = targets.after_id.unwrap_or(0);
-        let mut next = self
-            .prepare(&targets, after, &valuer, &causes, job_id)
-            .await?;
-        loop {
-            if shutdown.is_cancelled() {
-                return Ok(RunEnd::Interrupted);
-            }
-            let Some(batch) = next else {
-                return Ok(RunEnd::Done);
-            };
-            let (last, len) = (batch.last_id, batch.len);
-            // The next batch is read and evaluated while this one is written: it touches
-            // other listings, and it is dropped unwritten if this one ends the run.
-            let (out, following) = tokio::join!(
-                batch::commit(&self.store, &valuer, batch, job_id),
-                self.prepare(&targets, last, &valuer, &causes, job_id)
-            );
-            let out = out?;
-            let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-            job.processed = job.processed.saturating_add(count(len));
-            job.changed = job.changed.saturating_add(count(out.events.len()));
-            job.failed = job
-                .failed
-                .saturating_add(i32::try_from(out.failed).unwrap_or(i32::MAX));
-            job.total = job.total.max(job.processed);
-            targets.after_id = Some(last);
-            job.scope = targets.to_json();
-            if !self.store.recalc_job_progress(job).await? {
-                // No longer `running`: cancelled through the API while this batch ran.
-                return Ok(RunEnd::Cancelled);
-            }
-            let mut events = out.events;
-            events.push(BusEvent::RecalculationProgress(RecalculationProgress {
-                job_id,
-                processed: to_u64(job.processed),
-                total: to_u64(job.total),
-                changed: to_u64(job.changed),
-                failed: to_u64(job.failed),
-                at: Utc::now(),
-            }));
-            // The batch is committed: a bus outage loses these events (subscribers get a
-            // Resync when their own connection recovers) but must not undo or repeat work.
-            let n = events.len() as u64;
-            match self.bus.publish_all(events).await {
-                Ok(()) => telemetry::metrics().events_published(n),
-                Err(e) => {
-                    tracing::warn!(%job_id, error = %e, "publishing a batch's events failed");
-                }
-            }
-            match self.queue.touch(d).await {
-                Ok(()) => {}
-                Err(BusError::LeaseLost(_)) => return Ok(RunEnd::LeaseLost),
-                Err(e) => {
-                    // Redis may be down or have restarted without this delivery.
-                    self.resync_queue.store(true, Ordering::Release);
-                    tracing::warn!(error = %e, "renewing the job's delivery failed");
-                }
-            }
-            next = following?;
-        }
-    }
-
-    /// The job's next batch after listing `after`, read and evaluated (`None`: no targets
-    /// left).
-    async fn prepare(
-        &self,
-        targets: &RecalcTargets,
-        after: i64,
-        valuer: &Valuer,
-        causes: &[RecalcCause],
-        job_id: uuid::Uuid,
-    ) -> Result<Option<batch::Prepared>, WorkerError> {
-        let batch = self
-            .store
-            .recalc_targets(targets, after, self.config.batch_size)
-            .await?;
-        Ok(batch::prepare(&self.store, valuer, &batch, causes, job_id).await)
-    }
-
     /// A failed run: retry from the cursor, or `failed` after the last attempt.
     async fn fail(&self, d: &Delivery, job: &RecalculationJob, e: WorkerError) -> Handled {
         let job_id = job.id.clone();
@@ -399,6 +292,6 @@ impl Worker {
     }
 }
 
-fn to_u64(n: i32) -> u64 {
+pub(crate) fn to_u64(n: i32) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
