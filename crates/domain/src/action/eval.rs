@@ -5,7 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use super::{Action, ActionKind};
-use crate::context::{Context, slot};
+use crate::context::Context;
 use crate::decimal::{from_f64, mul};
 use crate::error::ErrorKind;
 use crate::value::Value;
@@ -54,8 +54,8 @@ impl Action {
     /// The action's contribution on `ctx`, where `running_price` is the running price at the
     /// start of the rule (what a multiplier sees).
     pub fn eval(&self, ctx: &Context, running_price: Decimal) -> Result<Decimal, ActionError> {
-        if self.placeholder {
-            return Ok(Decimal::ZERO);
+        if let Some(c) = self.constant {
+            return Ok(c);
         }
         let base = match &self.kind {
             ActionKind::Fixed(v) => *v,
@@ -82,21 +82,7 @@ impl Action {
                 })?
             }
         };
-        let x = if self.modifiers.reads_listing() {
-            let age = ctx
-                .slot(slot::LISTING_AGE_YEARS)
-                .as_number()
-                .and_then(from_f64);
-            self.modifiers.apply(
-                base,
-                ctx.slot(slot::LISTING_CONDITION).as_str(),
-                age,
-                ctx.slot(slot::LISTING_MANUFACTURER).as_str(),
-            )
-        } else {
-            self.modifiers.apply(base, None, None, None)
-        }
-        .ok_or_else(overflow)?;
+        let x = self.modifiers.apply(base, ctx).ok_or_else(overflow)?;
         if exceeds_max(x) {
             return Err(fail(
                 ErrorKind::OutOfRange,
@@ -104,6 +90,24 @@ impl Action {
             ));
         }
         Ok(x)
+    }
+}
+
+impl Action {
+    /// The contribution when it is the same on every listing: a placeholder's 0, or a fixed
+    /// value whose modifiers read nothing of the listing (at most a clamp) and that stays in
+    /// range. Everything else is evaluated per listing.
+    pub(super) fn constant_contribution(&self) -> Option<Decimal> {
+        if self.placeholder {
+            return Some(Decimal::ZERO);
+        }
+        match self.kind {
+            ActionKind::Fixed(v) if !self.modifiers.reads_listing() => {
+                let empty = Context::new();
+                self.modifiers.apply(v, &empty).filter(|x| !exceeds_max(*x))
+            }
+            _ => None,
+        }
     }
 }
 

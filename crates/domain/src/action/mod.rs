@@ -62,6 +62,8 @@ pub struct Action {
     type_name: &'static str,
     metric: Option<String>,
     value: Option<Decimal>,
+    /// The contribution when it does not depend on the listing (see `eval`).
+    constant: Option<Decimal>,
 }
 
 #[derive(Debug, Clone)]
@@ -173,14 +175,17 @@ impl Action {
             None | Some(Json::Null) => Modifiers::default(),
             Some(m) => Modifiers::compile(m).map_err(|e| e.within("modifiers"))?,
         };
-        Ok(Action {
+        let mut action = Action {
             kind,
             modifiers,
             placeholder,
             type_name,
             metric,
             value,
-        })
+            constant: None,
+        };
+        action.constant = action.constant_contribution();
+        Ok(action)
     }
 }
 

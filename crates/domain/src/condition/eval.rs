@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::{CompareOp, Condition, Leaf, Node, Test};
+use super::{CompareOp, Condition, HOLDS, Leaf, Test};
 use crate::context::Context;
 use crate::error::ErrorKind;
 use crate::value::Value;
@@ -26,16 +26,18 @@ impl fmt::Display for EvalError {
     }
 }
 
-/// A failure inside the tree: which leaf, what kind, what it found.
+/// A failure inside the tree: which leaf, what kind, what it found. Cheap to carry; the
+/// message is built by [`Failure::into_error`] only when it is reported.
 #[derive(Clone, Copy)]
-struct Failure<'a> {
+pub(crate) struct Failure<'a> {
     kind: ErrorKind,
     leaf: &'a Leaf,
     found: &'static str,
 }
 
 impl Failure<'_> {
-    fn into_error(self) -> EvalError {
+    /// The reported error.
+    pub(crate) fn into_error(self) -> EvalError {
         let wanted = if self.kind == ErrorKind::NotNumeric {
             "a number"
         } else {
@@ -48,43 +50,27 @@ impl Failure<'_> {
     }
 }
 
-type Outcome<'a> = Result<bool, Failure<'a>>;
+pub(crate) type Outcome<'a> = Result<bool, Failure<'a>>;
 
 impl Condition {
     /// Evaluates the tree on `ctx`.
     pub fn eval(&self, ctx: &Context) -> Result<bool, EvalError> {
-        match &self.root {
-            None => Ok(true),
-            Some(node) => eval_node(node, ctx).map_err(Failure::into_error),
-        }
+        self.check(ctx).map_err(Failure::into_error)
     }
-}
 
-fn all<'a>(children: &'a [Node], ctx: &Context) -> Outcome<'a> {
-    for c in children {
-        if !eval_node(c, ctx)? {
-            return Ok(false);
+    /// Evaluates the tree on `ctx`, a failure kept as the small [`Failure`].
+    #[inline]
+    pub(crate) fn check(&self, ctx: &Context) -> Outcome<'_> {
+        let mut at = self.entry;
+        // Past the last step are the two verdicts, `FAILS` and `HOLDS`.
+        while let Some(step) = self.steps.get(at as usize) {
+            at = if eval_leaf(&step.leaf, ctx)? {
+                step.on_true
+            } else {
+                step.on_false
+            };
         }
-    }
-    Ok(true)
-}
-
-fn eval_node<'a>(node: &'a Node, ctx: &Context) -> Outcome<'a> {
-    match node {
-        Node::Leaf(leaf) => eval_leaf(leaf, ctx),
-        Node::And(children) => all(children, ctx),
-        Node::Not(children) => all(children, ctx).map(|b| !b),
-        Node::Or(children) => {
-            if children.is_empty() {
-                return Ok(true);
-            }
-            for c in children {
-                if eval_node(c, ctx)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
+        Ok(at == HOLDS)
     }
 }
 
@@ -115,7 +101,25 @@ fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
             let x = f.as_number().ok_or_else(|| fail(ErrorKind::NotNumeric))?;
             *min <= x && x <= *max
         }
-        Test::Equals { value, negate } => equals(f, value) != *negate,
+        Test::EqualsText {
+            needle,
+            number,
+            negate,
+        } => {
+            let equal = match f {
+                Value::Str(s) => needle.equals(s),
+                Value::List(_) | Value::Map(_) => false,
+                _ => number.is_some_and(|n| f.as_number() == Some(n)),
+            };
+            equal != *negate
+        }
+        Test::EqualsNumber { number, negate } => {
+            let equal = match f {
+                Value::List(_) | Value::Map(_) => false,
+                _ => f.as_number() == Some(*number),
+            };
+            equal != *negate
+        }
         Test::In { members, negate } => {
             let found = match f {
                 Value::List(items) => items.iter().any(|i| members.iter().any(|m| m.strict_eq(i))),
@@ -141,24 +145,6 @@ fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
         }
         Test::IsNull { .. } | Test::RootIsNull { .. } => false,
     })
-}
-
-/// `equals` of §4.4: two strings ignoring case; else both numeric → by value; else strict.
-fn equals(f: &Value, value: &Value) -> bool {
-    match (f, value) {
-        (Value::Str(a), Value::Str(b)) => {
-            if a.is_ascii() && b.is_ascii() {
-                a.eq_ignore_ascii_case(b)
-            } else {
-                a.to_lowercase() == b.to_lowercase()
-            }
-        }
-        (Value::List(_) | Value::Map(_), _) => false,
-        _ => match (f.as_number(), value.as_number()) {
-            (Some(a), Some(b)) => a == b,
-            _ => f.strict_eq(value),
-        },
-    }
 }
 
 /// `op` on the string form of a scalar, `None` for lists and maps.

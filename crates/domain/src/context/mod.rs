@@ -60,12 +60,20 @@ impl Default for Context {
     }
 }
 
-/// The row index of a nullable root (its position in `BLOCKS` minus the listing block).
+/// The row index of a nullable root (its position in `BLOCKS` minus the listing block; a
+/// test checks the two agree). A match, not a search: presence tests run several times per
+/// listing.
+#[inline]
 fn row_index(root: Root) -> Option<usize> {
-    BLOCKS
-        .iter()
-        .position(|b| b.root == root)
-        .and_then(|i| i.checked_sub(1))
+    match root {
+        Root::Cpu => Some(0),
+        Root::Gpu => Some(1),
+        Root::RamSpec => Some(2),
+        Root::StoragePrimary => Some(3),
+        Root::StorageSecondary => Some(4),
+        Root::Ports => Some(5),
+        Root::Listing | Root::Storage | Root::Custom => None,
+    }
 }
 
 impl Context {
@@ -312,5 +320,31 @@ impl Context {
                     .enumerate()
                     .map(move |(i, n)| (b.root, *n, self.slot(b.start + i as Slot)))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BLOCKS, Root, row_index};
+
+    #[test]
+    fn row_index_is_the_block_position() {
+        for root in [
+            Root::Listing,
+            Root::Cpu,
+            Root::Gpu,
+            Root::RamSpec,
+            Root::Storage,
+            Root::StoragePrimary,
+            Root::StorageSecondary,
+            Root::Ports,
+            Root::Custom,
+        ] {
+            let by_block = BLOCKS
+                .iter()
+                .position(|b| b.root == root)
+                .and_then(|i| i.checked_sub(1));
+            assert_eq!(row_index(root), by_block, "{root:?}");
+        }
     }
 }
