@@ -15,6 +15,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Converts a double to the decimal of its shortest round-trip text (`0.1` → `0.1` exactly).
 /// `None` for non-finite values or values outside the decimal range.
+#[inline(always)]
 pub fn from_f64(n: f64) -> Option<Decimal> {
     if !n.is_finite() {
         return None;
@@ -36,6 +37,13 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
             }
         }
     }
+    from_f64_text(n)
+}
+
+/// [`from_f64`] for the values the inlined paths leave: through the shortest text. Out of line,
+/// so that the common paths inline small.
+#[inline(never)]
+fn from_f64_text(n: f64) -> Option<Decimal> {
     // Ryu gives the shortest round-trip digits without the formatting machinery; it writes
     // an exponent only for very large or small magnitudes.
     let mut buf = ryu::Buffer::new();
@@ -116,14 +124,16 @@ const POW10_U64: [u64; 20] = {
 /// Sign, scale and magnitude of a decimal whose mantissa fits in 64 bits.
 #[inline]
 fn small(d: &Decimal) -> Option<(bool, u32, u64)> {
-    // The serialized form is the representation itself (flags, lo, mid, hi, little-endian):
-    // reading the magnitude from it skips the signed 128-bit mantissa and its negation.
-    let b = d.serialize();
-    if b[12..16] != [0, 0, 0, 0] {
-        return None;
-    }
-    let m = u64::from_le_bytes([b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11]]);
-    Some((d.is_sign_negative(), d.scale(), m))
+    // The unpacked fields are the representation itself: no signed 128-bit mantissa to build
+    // and negate.
+    let u = d.unpack();
+    (u.hi == 0).then(|| {
+        (
+            u.negative,
+            u.scale,
+            (u64::from(u.mid) << 32) | u64::from(u.lo),
+        )
+    })
 }
 
 /// A decimal from sign, 64-bit magnitude and scale (≤ 28).
@@ -132,22 +142,60 @@ fn from_u64(negative: bool, m: u64, scale: u32) -> Decimal {
     Decimal::from_parts(m as u32, (m >> 32) as u32, 0, negative, scale)
 }
 
-/// `a + b`, exactly as rust_decimal's `+` (which panics on overflow of the decimal range).
-#[inline]
-pub fn add(a: Decimal, b: Decimal) -> Decimal {
-    if let (Some((na, sa, ma)), Some((nb, sb, mb))) = (small(&a), small(&b)) {
-        // rust_decimal returns the other operand as is when one is zero (keeping its scale).
-        if ma == 0 {
-            return b;
-        }
-        if mb == 0 {
-            return a;
-        }
-        if let Some(sum) = add_nonzero((na, sa, ma), (nb, sb, mb)) {
-            return sum;
-        }
+/// Sign, scale and 96-bit magnitude of any decimal.
+#[inline(always)]
+fn wide(d: &Decimal) -> (bool, u32, u128) {
+    let u = d.unpack();
+    let m = (u128::from(u.hi) << 64) | (u128::from(u.mid) << 32) | u128::from(u.lo);
+    (u.negative, u.scale, m)
+}
+
+/// One past the largest magnitude a decimal holds (2^96).
+const MAGNITUDE_END: u128 = 1 << 96;
+
+/// A decimal from sign, magnitude (< 2^96) and scale (≤ 28).
+#[inline(always)]
+fn from_u128(negative: bool, m: u128, scale: u32) -> Decimal {
+    Decimal::from_parts(
+        m as u32,
+        (m >> 32) as u32,
+        (m >> 64) as u32,
+        negative,
+        scale,
+    )
+}
+
+/// Powers of ten up to the largest scale (10^0 to 10^28).
+const POW10_U128: [u128; 29] = {
+    let mut t = [1u128; 29];
+    let mut i = 1;
+    while i < t.len() {
+        t[i] = t[i - 1] * 10;
+        i += 1;
     }
-    a + b
+    t
+};
+
+/// `a + b`, exactly as rust_decimal's `+` (which panics on overflow of the decimal range).
+///
+/// Exact sums at the larger scale are computed on the 96-bit magnitudes here; rust_decimal
+/// takes the rest (zero operands or sums, whose sign and scale it decides, and anything that
+/// needs rounding). Magnitudes past 64 bits are common: a formula result with 15 places,
+/// added to a price, makes the running price such a decimal from then on.
+#[inline(always)]
+pub fn add(a: Decimal, b: Decimal) -> Decimal {
+    let (x, y) = (wide(&a), wide(&b));
+    // rust_decimal returns the other operand as is when one is zero (keeping its scale).
+    if x.2 == 0 {
+        return b;
+    }
+    if y.2 == 0 {
+        return a;
+    }
+    match add_nonzero(x, y) {
+        Some(sum) => sum,
+        None => a + b,
+    }
 }
 
 /// `a − b`, exactly as rust_decimal's `-`: a difference is a sum with the second sign flipped,
@@ -155,29 +203,43 @@ pub fn add(a: Decimal, b: Decimal) -> Decimal {
 /// scale rust_decimal decides, go to it.
 #[inline]
 pub fn sub(a: Decimal, b: Decimal) -> Decimal {
-    if let (Some((na, sa, ma)), Some((nb, sb, mb))) = (small(&a), small(&b))
-        && ma != 0
+    let (x, (nb, sb, mb)) = (wide(&a), wide(&b));
+    if x.2 != 0
         && mb != 0
-        && let Some(d) = add_nonzero((na, sa, ma), (!nb, sb, mb))
+        && let Some(d) = add_nonzero(x, (!nb, sb, mb))
     {
         return d;
     }
     a - b
 }
 
-/// The sum of two non-zero small decimals (sign, scale, magnitude) at the larger scale, or
-/// `None` when the aligned magnitudes overflow 64 bits or the sum is zero.
-#[inline]
-fn add_nonzero((na, sa, ma): (bool, u32, u64), (nb, sb, mb): (bool, u32, u64)) -> Option<Decimal> {
+/// The sum of two non-zero decimals (sign, scale, magnitude) at the larger scale, or `None`
+/// when an aligned magnitude or the sum reaches 2^96, or the sum is zero.
+#[inline(always)]
+fn add_nonzero(
+    (na, sa, ma): (bool, u32, u128),
+    (nb, sb, mb): (bool, u32, u128),
+) -> Option<Decimal> {
     let (x, y, scale) = if sa == sb {
         (ma, mb, sa)
     } else if sa > sb {
-        (ma, mb.checked_mul(*POW10_U64.get((sa - sb) as usize)?)?, sa)
+        (
+            ma,
+            mb.checked_mul(*POW10_U128.get((sa - sb) as usize)?)?,
+            sa,
+        )
     } else {
-        (ma.checked_mul(*POW10_U64.get((sb - sa) as usize)?)?, mb, sb)
+        (
+            ma.checked_mul(*POW10_U128.get((sb - sa) as usize)?)?,
+            mb,
+            sb,
+        )
     };
+    if x >= MAGNITUDE_END || y >= MAGNITUDE_END {
+        return None;
+    }
     let (m, negative) = if na == nb {
-        (x.checked_add(y)?, na)
+        (x + y, na)
     } else if x > y {
         (x - y, na)
     } else if y > x {
@@ -186,22 +248,23 @@ fn add_nonzero((na, sa, ma): (bool, u32, u64), (nb, sb, mb): (bool, u32, u64)) -
         // A zero sum keeps the sign rust_decimal gives it; leave those to it.
         return None;
     };
-    Some(from_u64(negative, m, scale))
+    (m < MAGNITUDE_END).then(|| from_u128(negative, m, scale))
 }
 
-/// `a × b`, exactly as rust_decimal's `checked_mul`.
-#[inline]
+/// `a × b`, exactly as rust_decimal's `checked_mul`: exact products below 2^96 at a scale of
+/// at most 28 here, the rest (rounded or out of range) by rust_decimal.
+#[inline(always)]
 pub fn mul(a: Decimal, b: Decimal) -> Option<Decimal> {
-    if let (Some((na, sa, ma)), Some((nb, sb, mb))) = (small(&a), small(&b)) {
-        if ma == 0 || mb == 0 {
-            return Some(Decimal::ZERO);
-        }
-        let scale = sa + sb;
-        if scale <= Decimal::MAX_SCALE
-            && let Some(m) = ma.checked_mul(mb)
-        {
-            return Some(from_u64(na != nb, m, scale));
-        }
+    let ((na, sa, ma), (nb, sb, mb)) = (wide(&a), wide(&b));
+    if ma == 0 || mb == 0 {
+        return Some(Decimal::ZERO);
+    }
+    let scale = sa + sb;
+    if scale <= Decimal::MAX_SCALE
+        && let Some(m) = ma.checked_mul(mb)
+        && m < MAGNITUDE_END
+    {
+        return Some(from_u128(na != nb, m, scale));
     }
     a.checked_mul(b)
 }
@@ -358,25 +421,27 @@ mod tests {
             Decimal::from_parts(1, 0, 1, false, 10),
         ];
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for i in 0..400u64 {
+        for i in 0..560u64 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let bits = [8, 16, 32, 48, 64][(i % 5) as usize];
+            let bits = [8, 16, 32, 48, 64, 80, 96][(i % 7) as usize];
             let m = if bits == 64 {
                 x
+            } else if bits > 64 {
+                x & ((1u64 << (bits - 64)) - 1)
             } else {
                 x & ((1u64 << bits) - 1)
             };
+            let hi = if bits > 64 { m as u32 } else { 0 };
             let scale = (x >> 59) as u32 % 29;
             let neg = x & 1 == 1;
-            out.push(Decimal::from_parts(
-                m as u32,
-                (m >> 32) as u32,
-                0,
-                neg,
-                scale,
-            ));
+            let (lo, mid) = if bits > 64 {
+                (x.rotate_left(17) as u32, (x >> 32) as u32)
+            } else {
+                (m as u32, (m >> 32) as u32)
+            };
+            out.push(Decimal::from_parts(lo, mid, hi, neg, scale));
         }
         out
     }

@@ -284,6 +284,10 @@ fn compile_test(operator: &str, value: &Json) -> Result<Test, TestError> {
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| invalid("list members must be strings, numbers or booleans"))?;
             Test::In {
+                texts: members
+                    .iter()
+                    .filter_map(|m| m.as_str().map(Box::from))
+                    .collect(),
                 members,
                 negate: operator == "not_in",
             }

@@ -85,6 +85,8 @@ enum Test {
     Regex(Box<text::Pattern>),
     In {
         members: Vec<Value>,
+        /// The text members, for the common case of a text field.
+        texts: Vec<Box<str>>,
         negate: bool,
     },
     IsNull {

@@ -20,11 +20,19 @@ impl Needle {
     }
 
     pub(super) fn equals(&self, hay: &str) -> bool {
-        if self.ascii && hay.is_ascii() {
-            hay.eq_ignore_ascii_case(&self.lower)
-        } else {
-            hay.to_lowercase() == self.lower
+        if self.ascii {
+            // Lower-casing maps text onto ASCII only through ASCII letters and the Kelvin sign
+            // (3 bytes → `k`; checked over all of Unicode in the tests), so text that lower-cases
+            // to this ASCII needle is never shorter than it, and of equal length only when it
+            // is ASCII itself: then the ASCII comparison alone decides.
+            match hay.len().cmp(&self.lower.len()) {
+                std::cmp::Ordering::Less => return false,
+                std::cmp::Ordering::Equal => return hay.eq_ignore_ascii_case(&self.lower),
+                std::cmp::Ordering::Greater if hay.is_ascii() => return false,
+                std::cmp::Ordering::Greater => {}
+            }
         }
+        hay.to_lowercase() == self.lower
     }
 
     pub(super) fn contained_in(&self, hay: &str) -> bool {
@@ -141,6 +149,19 @@ mod tests {
                 .literals
                 .is_none()
         );
+    }
+
+    #[test]
+    fn only_the_kelvin_sign_lower_cases_into_ascii() {
+        let into_ascii: Vec<char> = (0..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| !c.is_ascii() && c.to_lowercase().all(|l| l.is_ascii()))
+            .collect();
+        assert_eq!(into_ascii, ['\u{212A}']);
+        assert_eq!('\u{212A}'.to_lowercase().collect::<String>(), "k");
+        let n = Needle::new("kb");
+        assert!(n.equals("\u{212A}B") && n.equals("KB") && !n.equals("k") && !n.equals("kbs"));
+        assert!(!Needle::new("ab").equals("\u{e9}"));
     }
 
     #[test]

@@ -48,7 +48,8 @@ const LISTING_LEN: usize = 27;
 /// custom values. Built once per listing, read by every compiled rule without allocation.
 #[derive(Debug, Clone)]
 pub struct Context {
-    listing: Vec<Value>,
+    /// Inline, not behind a pointer: every read of a listing field is one index.
+    listing: [Value; LISTING_LEN],
     /// Rows of cpu, gpu, ram_spec, storage.primary, storage.secondary, ports (`BLOCKS[1..]`).
     rows: [Option<Row>; 6],
     custom: Option<Arc<ValueMap>>,
@@ -80,7 +81,7 @@ impl Context {
     /// An empty context: every field null, no CPU/GPU/spec/profiles/ports, no custom values.
     pub fn new() -> Self {
         Self {
-            listing: vec![Value::Null; LISTING_LEN],
+            listing: [const { Value::Null }; LISTING_LEN],
             rows: Default::default(),
             custom: None,
         }

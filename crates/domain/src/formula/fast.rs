@@ -1,11 +1,12 @@
 //! The numeric fast path: formulas made only of numbers, core fields, arithmetic,
 //! comparisons, two-argument `min`/`max` and conditional expressions run on a plain stack of
-//! doubles, with no tagged items, no arena and no error values.
+//! doubles, with no tagged items, no arena and no error values. Text and null may be tested
+//! for equality and truth (`ram_type == 'ddr5'`, `x if secondary_storage_gb else 0`).
 //!
 //! It decides only what it can decide exactly as the general evaluator does. Anything else —
-//! a field that is text, a list or a map, arithmetic on null, a division by zero, a result
-//! that is null or not finite — returns `None` before any effect, and the caller runs the
-//! general evaluator, which reports the error with its offset. Instructions map one to one,
+//! a field that is a list or a map, arithmetic or ordering on text or null, a division by
+//! zero, a result that is text, null or not finite — returns `None` before any effect, and
+//! the caller runs the general evaluator, which reports the error with its offset. Instructions map one to one,
 //! so jump distances carry over unchanged.
 
 use super::code::{BinOp, Func, Instr, Program};
@@ -16,9 +17,11 @@ use crate::value::Value;
 const MAX_STACK: usize = 8;
 
 /// One instruction of the numeric program.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) enum Op {
     Num(f64),
+    Text(Box<str>),
+    Null,
     Slot(Slot),
     Neg,
     Bin(BinOp),
@@ -46,6 +49,9 @@ pub(super) fn compile(program: &Program) -> Option<Box<[Op]>> {
         .map(|i| {
             Some(match i {
                 Instr::Num(n) => Op::Num(*n),
+                Instr::Const(Value::Str(t)) => Op::Text(t.as_str().into()),
+                Instr::Const(Value::Bool(b)) => Op::Num(f64::from(u8::from(*b))),
+                Instr::Const(Value::Null) => Op::Null,
                 Instr::Slot(s) => Op::Slot(*s),
                 Instr::Neg => Op::Neg,
                 Instr::Add => Op::Bin(BinOp::Add),
@@ -90,82 +96,120 @@ fn apply(op: BinOp, a: f64, b: f64) -> Option<f64> {
     })
 }
 
+/// What a stack entry holds besides its number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind<'a> {
+    Num,
+    Null,
+    Text(&'a str),
+}
+
+/// `==` between entries of any kinds, as the general evaluator's equality: same kind and
+/// equal value.
+fn same(a: (Kind<'_>, f64), b: (Kind<'_>, f64)) -> bool {
+    match (a.0, b.0) {
+        (Kind::Num, Kind::Num) => a.1 == b.1,
+        (Kind::Null, Kind::Null) => true,
+        (Kind::Text(x), Kind::Text(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// Runs the numeric program; `None` when the general evaluator must decide.
 pub(super) fn run(ops: &[Op], ctx: &Context) -> Option<f64> {
     let mut stack = [0.0f64; MAX_STACK];
-    // Bit i set: stack[i] holds a null field (falsy; anything else done with it is an error).
-    let mut nulls = 0u32;
+    let mut kinds = [Kind::Num; MAX_STACK];
     let mut sp = 0usize;
     let mut pc = 0usize;
     while let Some(op) = ops.get(pc) {
-        match *op {
+        match op {
             Op::Num(n) => {
-                *stack.get_mut(sp)? = n;
-                nulls &= !(1 << sp);
+                *stack.get_mut(sp)? = *n;
+                kinds[sp] = Kind::Num;
+                sp += 1;
+            }
+            Op::Text(t) => {
+                *kinds.get_mut(sp)? = Kind::Text(t);
+                sp += 1;
+            }
+            Op::Null => {
+                *kinds.get_mut(sp)? = Kind::Null;
                 sp += 1;
             }
             Op::Slot(s) => {
-                let (n, null) = match ctx.slot(s) {
-                    Value::Num(n) => (*n, false),
-                    Value::Bool(b) => (f64::from(u8::from(*b)), false),
-                    Value::Null => (0.0, true),
+                let (n, kind) = match ctx.slot(*s) {
+                    Value::Num(n) => (*n, Kind::Num),
+                    Value::Bool(b) => (f64::from(u8::from(*b)), Kind::Num),
+                    Value::Null => (0.0, Kind::Null),
+                    Value::Str(t) => (0.0, Kind::Text(t.as_str())),
                     _ => return None,
                 };
                 *stack.get_mut(sp)? = n;
-                if null {
-                    nulls |= 1 << sp;
-                } else {
-                    nulls &= !(1 << sp);
-                }
+                kinds[sp] = kind;
                 sp += 1;
             }
             Op::Neg => {
                 let top = sp.checked_sub(1)?;
-                if nulls & (1 << top) != 0 {
+                if kinds[top] != Kind::Num {
                     return None;
                 }
                 stack[top] = -stack[top];
             }
             Op::Bin(op) => {
                 let top = sp.checked_sub(2)?;
-                if nulls & (3 << top) != 0 {
-                    return None;
-                }
-                stack[top] = apply(op, stack[top], stack[top + 1])?;
+                let (a, b) = ((kinds[top], stack[top]), (kinds[top + 1], stack[top + 1]));
+                stack[top] = binary(*op, a, b)?;
+                kinds[top] = Kind::Num;
                 sp -= 1;
             }
             Op::BinK(op, k) => {
                 let top = sp.checked_sub(1)?;
-                if nulls & (1 << top) != 0 {
-                    return None;
-                }
-                stack[top] = apply(op, stack[top], k)?;
+                stack[top] = binary(*op, (kinds[top], stack[top]), (Kind::Num, *k))?;
+                kinds[top] = Kind::Num;
             }
             Op::MinMax(max) => {
                 let top = sp.checked_sub(2)?;
-                if nulls & (3 << top) != 0 {
+                if kinds[top] != Kind::Num || kinds[top + 1] != Kind::Num {
                     return None;
                 }
                 let (a, b) = (stack[top], stack[top + 1]);
-                let take_b = if max { b > a } else { b < a };
+                let take_b = if *max { b > a } else { b < a };
                 stack[top] = if take_b { b } else { a };
                 sp -= 1;
             }
             Op::PopJumpIfFalsy(d) => {
                 sp = sp.checked_sub(1)?;
-                let falsy = nulls & (1 << sp) != 0 || stack[sp] == 0.0;
+                let falsy = match kinds[sp] {
+                    Kind::Num => stack[sp] == 0.0,
+                    Kind::Null => true,
+                    Kind::Text(t) => t.is_empty(),
+                };
                 if falsy {
-                    pc += d as usize;
+                    pc += *d as usize;
                     continue;
                 }
             }
             Op::Jump(d) => {
-                pc += d as usize;
+                pc += *d as usize;
                 continue;
             }
         }
         pc += 1;
     }
     let n = stack[0];
-    (sp == 1 && nulls & 1 == 0 && n.is_finite()).then_some(n)
+    (sp == 1 && kinds[0] == Kind::Num && n.is_finite()).then_some(n)
+}
+
+/// A binary operator: numbers as [`apply`]; equality on any kinds; anything else on text or
+/// null is left to the general evaluator.
+#[inline(always)]
+fn binary(op: BinOp, a: (Kind<'_>, f64), b: (Kind<'_>, f64)) -> Option<f64> {
+    if a.0 == Kind::Num && b.0 == Kind::Num {
+        return apply(op, a.1, b.1);
+    }
+    match op {
+        BinOp::Eq => Some(f64::from(u8::from(same(a, b)))),
+        BinOp::Ne => Some(f64::from(u8::from(!same(a, b)))),
+        _ => None,
+    }
 }

@@ -1,5 +1,5 @@
 //! The numeric fast path against the general evaluator: on random formulas over numbers,
-//! nulls, booleans and text fields, whatever the fast path decides is what the general
+//! nulls, booleans, text fields and text constants, whatever the fast path decides is what the general
 //! evaluator gives, bit for bit, and everything else falls through to it unchanged.
 
 use super::tests::registry;
@@ -32,6 +32,10 @@ const LEAVES: &[&str] = &[
     "ram_spec_total_capacity_gb",
     "age_years",
     "True",
+    "ram_type",
+    "'ddr4'",
+    "''",
+    "'16'",
 ];
 
 const OPS: &[&str] = &[
