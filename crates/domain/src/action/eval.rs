@@ -82,7 +82,11 @@ impl Action {
                 })?
             }
         };
-        let x = self.modifiers.apply(base, ctx).ok_or_else(overflow)?;
+        let x = if self.modifiers.is_identity() {
+            base
+        } else {
+            self.modifiers.apply(base, ctx).ok_or_else(overflow)?
+        };
         if exceeds_max(x) {
             return Err(fail(
                 ErrorKind::OutOfRange,

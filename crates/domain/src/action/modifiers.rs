@@ -176,6 +176,11 @@ impl Modifiers {
         Some(x)
     }
 
+    /// True when there is nothing to apply: every value passes through unchanged.
+    pub(super) fn is_identity(&self) -> bool {
+        !self.reads_listing() && self.min_usd.is_none() && self.max_usd.is_none()
+    }
+
     /// True when evaluation needs the listing's condition, age or brand.
     pub(super) fn reads_listing(&self) -> bool {
         self.condition.iter().any(Option::is_some)

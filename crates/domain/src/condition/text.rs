@@ -51,23 +51,38 @@ impl Needle {
         }
     }
 
+    /// Lower-casing is per character, so when the first `n` bytes of the text are ASCII they
+    /// lower-case to the first `n` bytes of the lower-cased text: only that window needs to be
+    /// ASCII for the ASCII comparison to decide, whatever follows it.
     pub(super) fn prefix_of(&self, hay: &str) -> bool {
-        if self.ascii && hay.is_ascii() {
-            hay.len() >= self.lower.len()
-                && hay.as_bytes()[..self.lower.len()].eq_ignore_ascii_case(self.lower.as_bytes())
-        } else {
-            hay.to_lowercase().starts_with(&self.lower)
+        let n = self.lower.len();
+        if self.ascii
+            && let Some(window) = hay.as_bytes().get(..n)
+            && window.is_ascii()
+        {
+            return window.eq_ignore_ascii_case(self.lower.as_bytes());
         }
+        if self.ascii && hay.is_ascii() {
+            // Shorter than the needle.
+            return false;
+        }
+        hay.to_lowercase().starts_with(&self.lower)
     }
 
+    /// As [`Needle::prefix_of`], with the window at the end.
     pub(super) fn suffix_of(&self, hay: &str) -> bool {
-        if self.ascii && hay.is_ascii() {
-            let n = self.lower.len();
-            hay.len() >= n
-                && hay.as_bytes()[hay.len() - n..].eq_ignore_ascii_case(self.lower.as_bytes())
-        } else {
-            hay.to_lowercase().ends_with(&self.lower)
+        let n = self.lower.len();
+        if self.ascii
+            && let Some(start) = hay.len().checked_sub(n)
+            && let Some(window) = hay.as_bytes().get(start..)
+            && window.is_ascii()
+        {
+            return window.eq_ignore_ascii_case(self.lower.as_bytes());
         }
+        if self.ascii && hay.is_ascii() {
+            return false;
+        }
+        hay.to_lowercase().ends_with(&self.lower)
     }
 }
 
@@ -162,6 +177,30 @@ mod tests {
         let n = Needle::new("kb");
         assert!(n.equals("\u{212A}B") && n.equals("KB") && !n.equals("k") && !n.equals("kbs"));
         assert!(!Needle::new("ab").equals("\u{e9}"));
+    }
+
+    #[test]
+    fn prefix_and_suffix_windows_decide_as_the_whole_text() {
+        let hays = [
+            "HP EliteDesk barebone",
+            "Windows 11 Home",
+            "windows 11 home ÄÖ",
+            "ÄÖ Windows 11 Home",
+            "é",
+            "",
+            "BAREBONE",
+            "\u{212A}arebone",
+            "xbarebon\u{212A}",
+        ];
+        for needle in ["barebone", "Windows 11 Home", "é", "bone"] {
+            let n = Needle::new(needle);
+            let lower = needle.to_lowercase();
+            for hay in hays {
+                let h = hay.to_lowercase();
+                assert_eq!(n.prefix_of(hay), h.starts_with(&lower), "{needle} {hay}");
+                assert_eq!(n.suffix_of(hay), h.ends_with(&lower), "{needle} {hay}");
+            }
+        }
     }
 
     #[test]
