@@ -101,6 +101,13 @@ impl Action {
         self.value
     }
 
+    /// The contribution when it is the same on every listing (what [`Action::eval`] returns
+    /// then), so callers can skip the evaluation.
+    #[inline]
+    pub fn constant(&self) -> Option<Decimal> {
+        self.constant
+    }
+
     /// Validates one action (`{type, value, metric, unit_type, formula, modifiers}`) and
     /// compiles it. Error paths are relative to the action (`value`, `modifiers.clamp`).
     pub fn compile(json: &Json, registry: &FieldRegistry) -> Result<Action, DomainError> {

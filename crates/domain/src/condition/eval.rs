@@ -75,22 +75,19 @@ impl Condition {
     }
 }
 
+/// One leaf. Null fails every test but the null tests (whatever the negation). Each test
+/// takes the common kind of field in its own arm (a number for comparisons, text for text
+/// tests) and leaves coercions and failures to helpers.
+#[inline(always)]
 fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
     let f = ctx.value(&leaf.field);
-    match &leaf.test {
-        Test::IsNull { negate } => return Ok(f.is_null() != *negate),
-        Test::RootIsNull { root, negate } => return Ok(ctx.is_present(*root) == *negate),
-        _ if f.is_null() => return Ok(false),
-        _ => {}
-    }
-    let fail = |kind| Failure {
-        kind,
-        leaf,
-        found: f.kind_name(),
-    };
     Ok(match &leaf.test {
         Test::Compare { op, rhs } => {
-            let x = f.as_number().ok_or_else(|| fail(ErrorKind::NotNumeric))?;
+            let x = match f {
+                Value::Num(x) => *x,
+                Value::Null => return Ok(false),
+                _ => number(f, leaf)?,
+            };
             match op {
                 CompareOp::Greater => x > *rhs,
                 CompareOp::Less => x < *rhs,
@@ -99,7 +96,11 @@ fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
             }
         }
         Test::Between { min, max } => {
-            let x = f.as_number().ok_or_else(|| fail(ErrorKind::NotNumeric))?;
+            let x = match f {
+                Value::Num(x) => *x,
+                Value::Null => return Ok(false),
+                _ => number(f, leaf)?,
+            };
             *min <= x && x <= *max
         }
         Test::EqualsText {
@@ -109,6 +110,7 @@ fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
         } => {
             let equal = match f {
                 Value::Str(s) => needle.equals(s),
+                Value::Null => return Ok(false),
                 Value::List(_) | Value::Map(_) => false,
                 _ => number.is_some_and(|n| f.as_number() == Some(n)),
             };
@@ -116,6 +118,7 @@ fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
         }
         Test::EqualsNumber { number, negate } => {
             let equal = match f {
+                Value::Null => return Ok(false),
                 Value::List(_) | Value::Map(_) => false,
                 _ => f.as_number() == Some(*number),
             };
@@ -129,29 +132,60 @@ fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
             let found = match f {
                 // Strictly, text equals only text: compare with the text members directly.
                 Value::Str(s) => texts.iter().any(|t| same_bytes(t.as_bytes(), s.as_bytes())),
+                Value::Null => return Ok(false),
                 Value::List(items) => items.iter().any(|i| members.iter().any(|m| m.strict_eq(i))),
                 _ => members.iter().any(|m| m.strict_eq(f)),
             };
             found != *negate
         }
         Test::Contains(needle) => match f {
-            Value::Map(_) => return Err(fail(ErrorKind::NotString)),
+            Value::Str(s) => needle.contained_in(s),
+            Value::Null => false,
+            Value::Map(_) => return Err(not_text(f, leaf)),
             Value::List(items) => items
                 .iter()
                 .any(|item| text_op(item, |t| needle.equals(t)) == Some(true)),
             _ => text_op(f, |t| needle.contained_in(t)) == Some(true),
         },
-        Test::StartsWith(needle) => {
-            text_op(f, |t| needle.prefix_of(t)).ok_or_else(|| fail(ErrorKind::NotString))?
-        }
-        Test::EndsWith(needle) => {
-            text_op(f, |t| needle.suffix_of(t)).ok_or_else(|| fail(ErrorKind::NotString))?
-        }
-        Test::Regex(re) => {
-            text_op(f, |t| re.is_match(t)).ok_or_else(|| fail(ErrorKind::NotString))?
-        }
-        Test::IsNull { .. } | Test::RootIsNull { .. } => false,
+        Test::StartsWith(needle) => match f {
+            Value::Str(s) => needle.prefix_of(s),
+            Value::Null => false,
+            _ => text_op(f, |t| needle.prefix_of(t)).ok_or_else(|| not_text(f, leaf))?,
+        },
+        Test::EndsWith(needle) => match f {
+            Value::Str(s) => needle.suffix_of(s),
+            Value::Null => false,
+            _ => text_op(f, |t| needle.suffix_of(t)).ok_or_else(|| not_text(f, leaf))?,
+        },
+        Test::Regex(re) => match f {
+            Value::Str(s) => re.is_match(s),
+            Value::Null => false,
+            _ => text_op(f, |t| re.is_match(t)).ok_or_else(|| not_text(f, leaf))?,
+        },
+        Test::IsNull { negate } => f.is_null() != *negate,
+        Test::RootIsNull { root, negate } => ctx.is_present(*root) == *negate,
     })
+}
+
+/// The numeric coercion of a field that is not a plain number (a boolean, numeric text), or
+/// the `not_numeric` failure.
+#[cold]
+fn number<'a>(f: &Value, leaf: &'a Leaf) -> Result<f64, Failure<'a>> {
+    f.as_number().ok_or(Failure {
+        kind: ErrorKind::NotNumeric,
+        leaf,
+        found: f.kind_name(),
+    })
+}
+
+/// The `not_string` failure of a text test.
+#[cold]
+fn not_text<'a>(f: &Value, leaf: &'a Leaf) -> Failure<'a> {
+    Failure {
+        kind: ErrorKind::NotString,
+        leaf,
+        found: f.kind_name(),
+    }
 }
 
 /// Byte equality as a plain loop: member texts are short, where a call to `memcmp` costs more

@@ -246,6 +246,7 @@ fn run_actions(
     let mut sum = Decimal::ZERO;
     for a in &rule.actions {
         let (contribution, error) = match &a.compiled {
+            Ok(action) if let Some(c) = action.constant() => (c, None),
             Ok(action) => match action.eval(ctx, start_price) {
                 Ok(c) => (c, None),
                 Err(e) => (Decimal::ZERO, Some((e.kind, e.message))),
