@@ -169,6 +169,17 @@ fn from_u128(negative: bool, m: u128, scale: u32) -> Decimal {
     )
 }
 
+/// `a × b` for magnitudes below 2^96, `None` past `u128`. Factors that fit in 64 bits (nearly
+/// all) take one widening multiplication instead of the overflow-checked 128-bit product.
+#[inline(always)]
+fn mul_wide(a: u128, b: u128) -> Option<u128> {
+    if a >> 64 == 0 && b >> 64 == 0 {
+        Some(u128::from(a as u64) * u128::from(b as u64))
+    } else {
+        a.checked_mul(b)
+    }
+}
+
 /// Powers of ten up to the largest scale (10^0 to 10^28).
 const POW10_U128: [u128; 29] = {
     let mut t = [1u128; 29];
@@ -227,17 +238,9 @@ fn add_nonzero(
     let (x, y, scale) = if sa == sb {
         (ma, mb, sa)
     } else if sa > sb {
-        (
-            ma,
-            mb.checked_mul(*POW10_U128.get((sa - sb) as usize)?)?,
-            sa,
-        )
+        (ma, mul_wide(mb, *POW10_U128.get((sa - sb) as usize)?)?, sa)
     } else {
-        (
-            ma.checked_mul(*POW10_U128.get((sb - sa) as usize)?)?,
-            mb,
-            sb,
-        )
+        (mul_wide(ma, *POW10_U128.get((sb - sa) as usize)?)?, mb, sb)
     };
     if x >= MAGNITUDE_END || y >= MAGNITUDE_END {
         return None;
@@ -265,7 +268,7 @@ pub fn mul(a: Decimal, b: Decimal) -> Option<Decimal> {
     }
     let scale = sa + sb;
     if scale <= Decimal::MAX_SCALE
-        && let Some(m) = ma.checked_mul(mb)
+        && let Some(m) = mul_wide(ma, mb)
         && m < MAGNITUDE_END
     {
         return Some(from_u128(na != nb, m, scale));

@@ -27,7 +27,7 @@ impl Needle {
             // is ASCII itself: then the ASCII comparison alone decides.
             match hay.len().cmp(&self.lower.len()) {
                 std::cmp::Ordering::Less => return false,
-                std::cmp::Ordering::Equal => return hay.eq_ignore_ascii_case(&self.lower),
+                std::cmp::Ordering::Equal => return ascii_eq_lower(hay.as_bytes(), &self.lower),
                 std::cmp::Ordering::Greater if hay.is_ascii() => return false,
                 std::cmp::Ordering::Greater => {}
             }
@@ -84,6 +84,15 @@ impl Needle {
         }
         hay.to_lowercase().ends_with(&self.lower)
     }
+}
+
+/// Equality ignoring ASCII case with an already lower-cased ASCII needle of the same length:
+/// only the text's side needs lower-casing.
+#[inline]
+fn ascii_eq_lower(hay: &[u8], lower: &str) -> bool {
+    hay.iter()
+        .zip(lower.as_bytes())
+        .all(|(h, l)| h.to_ascii_lowercase() == *l)
 }
 
 /// A compiled `regex` test: the case-insensitive regex, and its literal alternatives when the

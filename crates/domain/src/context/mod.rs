@@ -110,12 +110,18 @@ impl Context {
 
     /// Sets a slot. Setting a field of an absent root makes the root present (other fields
     /// null); a shared row is copied before it is changed.
+    ///
+    /// Inlined for the listing's own fields, which every context build sets one by one.
+    #[inline]
     pub fn set(&mut self, slot: Slot, value: Value) {
-        let s = slot as usize;
-        if s < LISTING_LEN {
-            self.listing[s] = value;
-            return;
+        match self.listing.get_mut(slot as usize) {
+            Some(v) => *v = value,
+            None => self.set_in_row(slot as usize, value),
         }
+    }
+
+    /// [`Context::set`] for a field of a row.
+    fn set_in_row(&mut self, s: usize, value: Value) {
         let (row, offset) = ROW_OF_SLOT[s];
         let r =
             self.rows[row as usize].get_or_insert_with(|| empty_row(BLOCKS[row as usize + 1].root));
