@@ -96,76 +96,114 @@ fn apply(op: BinOp, a: f64, b: f64) -> Option<f64> {
     })
 }
 
-/// What a stack entry holds besides its number.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind<'a> {
+/// What a stack entry holds. Text is not copied onto the stack: the entry's number is the
+/// slot it was read from, or the index of the constant's instruction, so the stack stays two
+/// small arrays that cost next to nothing to set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
     Num,
     Null,
-    Text(&'a str),
+    SlotText,
+    ConstText,
 }
 
-/// `==` between entries of any kinds, as the general evaluator's equality: same kind and
-/// equal value.
-fn same(a: (Kind<'_>, f64), b: (Kind<'_>, f64)) -> bool {
-    match (a.0, b.0) {
-        (Kind::Num, Kind::Num) => a.1 == b.1,
-        (Kind::Null, Kind::Null) => true,
-        (Kind::Text(x), Kind::Text(y)) => x == y,
-        _ => false,
+/// Reads the stack and the text its entries refer to.
+struct Frame<'a> {
+    ops: &'a [Op],
+    ctx: &'a Context,
+}
+
+impl<'a> Frame<'a> {
+    /// The text of a text entry.
+    fn text(&self, kind: Kind, cell: f64) -> Option<&'a str> {
+        match kind {
+            Kind::SlotText => self.ctx.slot(cell as Slot).as_str(),
+            Kind::ConstText => match self.ops.get(cell as usize)? {
+                Op::Text(t) => Some(t),
+                _ => None,
+            },
+            Kind::Num | Kind::Null => None,
+        }
+    }
+
+    /// `==` between entries of any kinds, as the general evaluator's equality: same kind
+    /// (text from a field or a constant alike) and equal value.
+    fn same(&self, a: (Kind, f64), b: (Kind, f64)) -> bool {
+        match (a.0, b.0) {
+            (Kind::Num, Kind::Num) => a.1 == b.1,
+            (Kind::Null, Kind::Null) => true,
+            (Kind::Num | Kind::Null, _) | (_, Kind::Num | Kind::Null) => false,
+            _ => self.text(a.0, a.1) == self.text(b.0, b.1),
+        }
+    }
+
+    /// A binary operator: numbers as [`apply`]; equality on any kinds; anything else on text
+    /// or null is left to the general evaluator.
+    #[inline(always)]
+    fn binary(&self, op: BinOp, a: (Kind, f64), b: (Kind, f64)) -> Option<f64> {
+        if a.0 == Kind::Num && b.0 == Kind::Num {
+            return apply(op, a.1, b.1);
+        }
+        match op {
+            BinOp::Eq => Some(f64::from(u8::from(self.same(a, b)))),
+            BinOp::Ne => Some(f64::from(u8::from(!self.same(a, b)))),
+            _ => None,
+        }
+    }
+
+    /// Whether an entry is truthy: non-zero numbers and non-empty text.
+    fn truthy(&self, kind: Kind, cell: f64) -> bool {
+        match kind {
+            Kind::Num => cell != 0.0,
+            Kind::Null => false,
+            _ => self.text(kind, cell).is_some_and(|t| !t.is_empty()),
+        }
     }
 }
 
 /// Runs the numeric program; `None` when the general evaluator must decide.
 pub(super) fn run(ops: &[Op], ctx: &Context) -> Option<f64> {
+    let frame = Frame { ops, ctx };
     let mut stack = [0.0f64; MAX_STACK];
     let mut kinds = [Kind::Num; MAX_STACK];
     let mut sp = 0usize;
     let mut pc = 0usize;
     while let Some(op) = ops.get(pc) {
-        match op {
-            Op::Num(n) => {
-                *stack.get_mut(sp)? = *n;
-                kinds[sp] = Kind::Num;
-                sp += 1;
-            }
-            Op::Text(t) => {
-                *kinds.get_mut(sp)? = Kind::Text(t);
-                sp += 1;
-            }
-            Op::Null => {
-                *kinds.get_mut(sp)? = Kind::Null;
-                sp += 1;
-            }
-            Op::Slot(s) => {
-                let (n, kind) = match ctx.slot(*s) {
-                    Value::Num(n) => (*n, Kind::Num),
-                    Value::Bool(b) => (f64::from(u8::from(*b)), Kind::Num),
-                    Value::Null => (0.0, Kind::Null),
-                    Value::Str(t) => (0.0, Kind::Text(t.as_str())),
-                    _ => return None,
-                };
-                *stack.get_mut(sp)? = n;
-                kinds[sp] = kind;
-                sp += 1;
-            }
+        let (n, kind) = match op {
+            Op::Num(n) => (*n, Kind::Num),
+            Op::Text(_) => (pc as f64, Kind::ConstText),
+            Op::Null => (0.0, Kind::Null),
+            Op::Slot(s) => match ctx.slot(*s) {
+                Value::Num(n) => (*n, Kind::Num),
+                Value::Bool(b) => (f64::from(u8::from(*b)), Kind::Num),
+                Value::Null => (0.0, Kind::Null),
+                Value::Str(_) => (f64::from(*s), Kind::SlotText),
+                _ => return None,
+            },
             Op::Neg => {
                 let top = sp.checked_sub(1)?;
                 if kinds[top] != Kind::Num {
                     return None;
                 }
                 stack[top] = -stack[top];
+                pc += 1;
+                continue;
             }
             Op::Bin(op) => {
                 let top = sp.checked_sub(2)?;
                 let (a, b) = ((kinds[top], stack[top]), (kinds[top + 1], stack[top + 1]));
-                stack[top] = binary(*op, a, b)?;
+                stack[top] = frame.binary(*op, a, b)?;
                 kinds[top] = Kind::Num;
                 sp -= 1;
+                pc += 1;
+                continue;
             }
             Op::BinK(op, k) => {
                 let top = sp.checked_sub(1)?;
-                stack[top] = binary(*op, (kinds[top], stack[top]), (Kind::Num, *k))?;
+                stack[top] = frame.binary(*op, (kinds[top], stack[top]), (Kind::Num, *k))?;
                 kinds[top] = Kind::Num;
+                pc += 1;
+                continue;
             }
             Op::MinMax(max) => {
                 let top = sp.checked_sub(2)?;
@@ -176,40 +214,29 @@ pub(super) fn run(ops: &[Op], ctx: &Context) -> Option<f64> {
                 let take_b = if *max { b > a } else { b < a };
                 stack[top] = if take_b { b } else { a };
                 sp -= 1;
+                pc += 1;
+                continue;
             }
             Op::PopJumpIfFalsy(d) => {
                 sp = sp.checked_sub(1)?;
-                let falsy = match kinds[sp] {
-                    Kind::Num => stack[sp] == 0.0,
-                    Kind::Null => true,
-                    Kind::Text(t) => t.is_empty(),
+                pc += if frame.truthy(kinds[sp], stack[sp]) {
+                    1
+                } else {
+                    *d as usize
                 };
-                if falsy {
-                    pc += *d as usize;
-                    continue;
-                }
+                continue;
             }
             Op::Jump(d) => {
                 pc += *d as usize;
                 continue;
             }
-        }
+        };
+        // A load: push it.
+        *stack.get_mut(sp)? = n;
+        kinds[sp] = kind;
+        sp += 1;
         pc += 1;
     }
     let n = stack[0];
     (sp == 1 && kinds[0] == Kind::Num && n.is_finite()).then_some(n)
-}
-
-/// A binary operator: numbers as [`apply`]; equality on any kinds; anything else on text or
-/// null is left to the general evaluator.
-#[inline(always)]
-fn binary(op: BinOp, a: (Kind<'_>, f64), b: (Kind<'_>, f64)) -> Option<f64> {
-    if a.0 == Kind::Num && b.0 == Kind::Num {
-        return apply(op, a.1, b.1);
-    }
-    match op {
-        BinOp::Eq => Some(f64::from(u8::from(same(a, b)))),
-        BinOp::Ne => Some(f64::from(u8::from(!same(a, b)))),
-        _ => None,
-    }
 }
