@@ -35,7 +35,22 @@ fn fail(kind: ErrorKind, message: impl Into<String>) -> ActionError {
     }
 }
 
-fn quantity(v: &Value, what: &str) -> Result<Option<Decimal>, ActionError> {
+/// A quantity or score as a decimal, `None` when null. Inlined for the common case, a number
+/// with a decimal form; other kinds and failures go out of line, so the call and the large
+/// error-carrying return stay off the path taken for nearly every per-unit action.
+#[inline(always)]
+fn quantity(v: &Value, what: &'static str) -> Result<Option<Decimal>, ActionError> {
+    if let Value::Num(n) = v
+        && let Some(d) = from_f64(*n)
+    {
+        return Ok(Some(d));
+    }
+    quantity_other(v, what)
+}
+
+/// [`quantity`] for everything but a number with a decimal form.
+#[inline(never)]
+fn quantity_other(v: &Value, what: &'static str) -> Result<Option<Decimal>, ActionError> {
     if v.is_null() {
         return Ok(None);
     }

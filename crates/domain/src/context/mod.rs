@@ -36,6 +36,26 @@ fn empty_row(root: Root) -> Row {
     vec![fill; len].into()
 }
 
+/// Byte equality of two keys. Custom keys are short (`form_factor`): from 8 to 16 bytes two
+/// overlapping 8-byte windows cover the key and decide, where a call to `memcmp` costs more
+/// than the comparison; other lengths compare as slices.
+#[inline(always)]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&n) {
+        let word = |s: &[u8], at: usize| {
+            s.get(at..at + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .map(u64::from_ne_bytes)
+        };
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    a == b
+}
+
 /// A shared row of a root's fields in slot order (a CPU, a storage profile, …). Listings that
 /// link the same catalogue row share one allocation, so building a context is a few pointer
 /// copies rather than a copy of every field.
@@ -208,7 +228,7 @@ impl Context {
             return map.get(key).unwrap_or(&NULL);
         }
         map.iter()
-            .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+            .find(|(k, _)| same_key(k.as_bytes(), key.as_bytes()))
             .map_or(&NULL, |(_, v)| v)
     }
 
@@ -332,7 +352,7 @@ impl Context {
 
 #[cfg(test)]
 mod tests {
-    use super::{BLOCKS, Root, row_index};
+    use super::{BLOCKS, Root, row_index, same_key};
 
     #[test]
     fn row_index_is_the_block_position() {
@@ -352,6 +372,24 @@ mod tests {
                 .position(|b| b.root == root)
                 .and_then(|i| i.checked_sub(1));
             assert_eq!(row_index(root), by_block, "{root:?}");
+        }
+    }
+
+    #[test]
+    fn same_key_agrees_with_slice_equality() {
+        // Every pair of keys up to 20 bytes that differ in at most one byte, at every
+        // position: the windows must see a difference anywhere in the key.
+        for len in 0..=20usize {
+            let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_key(&base, &base), "{len}");
+            for at in 0..len {
+                let mut other = base.clone();
+                other[at] ^= 0x20;
+                assert_eq!(same_key(&base, &other), base == other, "{len} {at}");
+            }
+            let mut longer = base.clone();
+            longer.push(b'a');
+            assert!(!same_key(&base, &longer), "{len}");
         }
     }
 }
