@@ -292,6 +292,17 @@ pub fn round_half_up(d: Decimal, dp: u32) -> Decimal {
         let q = if r >= p - r { q + 1 } else { q };
         return from_u64(negative, q, dp);
     }
+    // A running price that took a formula result with many places has a magnitude past 64
+    // bits: the same rounding on the 96-bit magnitude (one 128-bit division; the remainder by
+    // multiplication), where rust_decimal's general rounding costs several times as much. The
+    // quotient is at most 2^96 / 10, so rounding it up stays in range.
+    let (negative, _, m) = wide(&d);
+    if let Some(&p) = POW10_U128.get((scale - dp) as usize) {
+        let q = m / p;
+        let r = m - q * p;
+        let q = if r >= p - r { q + 1 } else { q };
+        return from_u128(negative, q, dp);
+    }
     d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
