@@ -36,6 +36,12 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
         let mut m = nearest(n * 1e6);
         if m as f64 / 1e6 == n {
             let mut k = 6;
+            // Short forms like 268.98 carry three or more trailing zeros here: strip three at
+            // once before the digit-by-digit loop (a non-integral value has at most five).
+            if m % 1000 == 0 {
+                m /= 1000;
+                k -= 3;
+            }
             while k > 0 && m % 10 == 0 {
                 m /= 10;
                 k -= 1;
