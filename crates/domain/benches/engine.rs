@@ -67,10 +67,12 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `--memory-probe`: generate and value 100,000 listings, print throughput and peak RSS.
+/// `--memory-probe`: generate and value 100,000 listings (`PROBE_N` to change, e.g. for a
+/// quicker run under callgrind), print throughput and peak RSS.
 fn memory_probe() {
     let (w, plan) = plan();
-    let listings = workload::generate(&w, 100_000);
+    let n = probe_n();
+    let listings = workload::generate(&w, n);
     // Best of five passes, by wall clock and by this thread's CPU time.
     let mut best_wall = f64::INFINITY;
     let mut best_cpu = f64::INFINITY;
@@ -84,10 +86,10 @@ fn memory_probe() {
         }
     }
     println!(
-        "memory probe: 100000 listings valued in {best_wall:.3} s wall ({:.0} listings/s), \
+        "memory probe: {n} listings valued in {best_wall:.3} s wall ({:.0} listings/s), \
          {best_cpu:.3} s CPU ({:.0} listings/s per core), peak RSS {} KiB",
-        100_000.0 / best_wall,
-        100_000.0 / best_cpu,
+        n as f64 / best_wall,
+        n as f64 / best_cpu,
         peak_rss_kib().unwrap_or(0)
     );
 }
@@ -111,13 +113,18 @@ fn main() {
     }
 }
 
+/// The number of listings of a probe: `PROBE_N`, 100,000 by default.
+fn probe_n() -> usize {
+    std::env::var("PROBE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
 /// `--split`: the cost of building contexts alone versus building and valuing them.
 fn split_probe() {
     let (w, plan) = plan();
-    let n: usize = std::env::var("PROBE_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let n = probe_n();
     let listings = workload::generate(&w, n);
     let mut ctx = Context::new();
     let t = Instant::now();

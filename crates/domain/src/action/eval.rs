@@ -5,7 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use super::{Action, ActionKind};
-use crate::context::{Context, slot};
+use crate::context::Context;
 use crate::decimal::{from_f64, mul};
 use crate::error::ErrorKind;
 use crate::value::Value;
@@ -35,7 +35,22 @@ fn fail(kind: ErrorKind, message: impl Into<String>) -> ActionError {
     }
 }
 
-fn quantity(v: &Value, what: &str) -> Result<Option<Decimal>, ActionError> {
+/// A quantity or score as a decimal, `None` when null. Inlined for the common case, a number
+/// with a decimal form; other kinds and failures go out of line, so the call and the large
+/// error-carrying return stay off the path taken for nearly every per-unit action.
+#[inline(always)]
+fn quantity(v: &Value, what: &'static str) -> Result<Option<Decimal>, ActionError> {
+    if let Value::Num(n) = v
+        && let Some(d) = from_f64(*n)
+    {
+        return Ok(Some(d));
+    }
+    quantity_other(v, what)
+}
+
+/// [`quantity`] for everything but a number with a decimal form.
+#[inline(never)]
+fn quantity_other(v: &Value, what: &'static str) -> Result<Option<Decimal>, ActionError> {
     if v.is_null() {
         return Ok(None);
     }
@@ -54,8 +69,8 @@ impl Action {
     /// The action's contribution on `ctx`, where `running_price` is the running price at the
     /// start of the rule (what a multiplier sees).
     pub fn eval(&self, ctx: &Context, running_price: Decimal) -> Result<Decimal, ActionError> {
-        if self.placeholder {
-            return Ok(Decimal::ZERO);
+        if let Some(c) = self.constant {
+            return Ok(c);
         }
         let base = match &self.kind {
             ActionKind::Fixed(v) => *v,
@@ -82,21 +97,11 @@ impl Action {
                 })?
             }
         };
-        let x = if self.modifiers.reads_listing() {
-            let age = ctx
-                .slot(slot::LISTING_AGE_YEARS)
-                .as_number()
-                .and_then(from_f64);
-            self.modifiers.apply(
-                base,
-                ctx.slot(slot::LISTING_CONDITION).as_str(),
-                age,
-                ctx.slot(slot::LISTING_MANUFACTURER).as_str(),
-            )
+        let x = if self.modifiers.is_identity() {
+            base
         } else {
-            self.modifiers.apply(base, None, None, None)
-        }
-        .ok_or_else(overflow)?;
+            self.modifiers.apply(base, ctx).ok_or_else(overflow)?
+        };
         if exceeds_max(x) {
             return Err(fail(
                 ErrorKind::OutOfRange,
@@ -104,6 +109,24 @@ impl Action {
             ));
         }
         Ok(x)
+    }
+}
+
+impl Action {
+    /// The contribution when it is the same on every listing: a placeholder's 0, or a fixed
+    /// value whose modifiers read nothing of the listing (at most a clamp) and that stays in
+    /// range. Everything else is evaluated per listing.
+    pub(super) fn constant_contribution(&self) -> Option<Decimal> {
+        if self.placeholder {
+            return Some(Decimal::ZERO);
+        }
+        match self.kind {
+            ActionKind::Fixed(v) if !self.modifiers.reads_listing() => {
+                let empty = Context::new();
+                self.modifiers.apply(v, &empty).filter(|x| !exceeds_max(*x))
+            }
+            _ => None,
+        }
     }
 }
 

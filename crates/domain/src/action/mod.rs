@@ -62,6 +62,8 @@ pub struct Action {
     type_name: &'static str,
     metric: Option<String>,
     value: Option<Decimal>,
+    /// The contribution when it does not depend on the listing (see `eval`).
+    constant: Option<Decimal>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +99,13 @@ impl Action {
     /// The value as written, for breakdowns.
     pub fn value(&self) -> Option<Decimal> {
         self.value
+    }
+
+    /// The contribution when it is the same on every listing (what [`Action::eval`] returns
+    /// then), so callers can skip the evaluation.
+    #[inline]
+    pub fn constant(&self) -> Option<Decimal> {
+        self.constant
     }
 
     /// Validates one action (`{type, value, metric, unit_type, formula, modifiers}`) and
@@ -173,14 +182,17 @@ impl Action {
             None | Some(Json::Null) => Modifiers::default(),
             Some(m) => Modifiers::compile(m).map_err(|e| e.within("modifiers"))?,
         };
-        Ok(Action {
+        let mut action = Action {
             kind,
             modifiers,
             placeholder,
             type_name,
             metric,
             value,
-        })
+            constant: None,
+        };
+        action.constant = action.constant_contribution();
+        Ok(action)
     }
 }
 

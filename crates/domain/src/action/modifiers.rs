@@ -5,7 +5,8 @@ use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
 use super::decimal;
-use crate::decimal::mul;
+use crate::context::{Context, slot};
+use crate::decimal::{from_f64, mul};
 use crate::error::{DomainError, ErrorKind};
 
 const CONDITIONS: [&str; 3] = ["new", "refurb", "used"];
@@ -140,24 +141,28 @@ impl Modifiers {
     }
 
     /// Applies the modifiers to a base value, in the order of §4.6; `None` on decimal overflow.
-    pub(super) fn apply(
-        &self,
-        mut x: Decimal,
-        condition: Option<&str>,
-        age_years: Option<Decimal>,
-        manufacturer: Option<&str>,
-    ) -> Option<Decimal> {
-        let condition_index =
-            condition.and_then(|c| CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k)));
-        if let Some(f) = condition_index.and_then(|i| self.condition[i]) {
+    /// Reads the listing's condition, age and brand from `ctx` only when a modifier uses them.
+    pub(super) fn apply(&self, mut x: Decimal, ctx: &Context) -> Option<Decimal> {
+        if self.condition.iter().any(Option::is_some)
+            && let Some(c) = ctx.slot(slot::LISTING_CONDITION).as_str()
+            && let Some(i) = CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k))
+            && let Some(f) = self.condition[i]
+        {
             x = mul(x, f)?;
         }
         if let Some((rate, max)) = self.age_curve {
-            let age = age_years.unwrap_or_default();
+            let age = ctx
+                .slot(slot::LISTING_AGE_YEARS)
+                .as_number()
+                .and_then(from_f64)
+                .unwrap_or_default();
             x = mul(x, Decimal::ONE - mul(age, rate)?.min(max))?;
         }
         if !self.brands.is_empty()
-            && let Some(brand) = manufacturer.map(|m| m.trim().to_lowercase())
+            && let Some(brand) = ctx
+                .slot(slot::LISTING_MANUFACTURER)
+                .as_str()
+                .map(|m| m.trim().to_lowercase())
             && let Some((_, f)) = self.brands.iter().find(|(b, _)| *b == brand)
         {
             x = mul(x, *f)?;
@@ -169,6 +174,11 @@ impl Modifiers {
             x = x.min(hi);
         }
         Some(x)
+    }
+
+    /// True when there is nothing to apply: every value passes through unchanged.
+    pub(super) fn is_identity(&self) -> bool {
+        !self.reads_listing() && self.min_usd.is_none() && self.max_usd.is_none()
     }
 
     /// True when evaluation needs the listing's condition, age or brand.

@@ -47,9 +47,7 @@ impl Condition {
                 format!("the tree has {nodes} nodes; at most {MAX_NODES} are allowed"),
             ));
         }
-        Ok(Condition {
-            root: Some(compile_node(tree, registry, "")?),
-        })
+        Ok(Condition::flatten(compile_node(tree, registry, "")?))
     }
 }
 
@@ -221,10 +219,23 @@ fn invalid(message: impl Into<String>) -> TestError {
 
 fn compile_test(operator: &str, value: &Json) -> Result<Test, TestError> {
     Ok(match operator {
-        "equals" | "not_equals" => Test::Equals {
-            value: scalar(value).ok_or_else(|| invalid("expected a string, number or boolean"))?,
-            negate: operator == "not_equals",
-        },
+        "equals" | "not_equals" => {
+            let negate = operator == "not_equals";
+            match scalar(value) {
+                Some(Value::Str(text)) => Test::EqualsText {
+                    needle: Needle::new(&text),
+                    number: parse_numeric_str(&text),
+                    negate,
+                },
+                // A number JSON cannot hold as a double reads as null, which equals nothing
+                // that reaches the test; NaN equals nothing either.
+                Some(v) => Test::EqualsNumber {
+                    number: v.as_number().unwrap_or(f64::NAN),
+                    negate,
+                },
+                None => return Err(invalid("expected a string, number or boolean")),
+            }
+        }
         "greater_than" | "less_than" | "gte" | "lte" => {
             let rhs =
                 number(value).ok_or_else(|| invalid("expected a number or numeric string"))?;
@@ -273,6 +284,10 @@ fn compile_test(operator: &str, value: &Json) -> Result<Test, TestError> {
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| invalid("list members must be strings, numbers or booleans"))?;
             Test::In {
+                texts: members
+                    .iter()
+                    .filter_map(|m| m.as_str().map(Box::from))
+                    .collect(),
                 members,
                 negate: operator == "not_in",
             }

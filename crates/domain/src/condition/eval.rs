@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::{CompareOp, Condition, Leaf, Node, Test};
+use super::{CompareOp, Condition, HOLDS, Leaf, Test};
 use crate::context::Context;
 use crate::error::ErrorKind;
 use crate::value::Value;
@@ -26,16 +26,18 @@ impl fmt::Display for EvalError {
     }
 }
 
-/// A failure inside the tree: which leaf, what kind, what it found.
+/// A failure inside the tree: which leaf, what kind, what it found. Cheap to carry; the
+/// message is built by [`Failure::into_error`] only when it is reported.
 #[derive(Clone, Copy)]
-struct Failure<'a> {
+pub(crate) struct Failure<'a> {
     kind: ErrorKind,
     leaf: &'a Leaf,
     found: &'static str,
 }
 
 impl Failure<'_> {
-    fn into_error(self) -> EvalError {
+    /// The reported error.
+    pub(crate) fn into_error(self) -> EvalError {
         let wanted = if self.kind == ErrorKind::NotNumeric {
             "a number"
         } else {
@@ -48,62 +50,44 @@ impl Failure<'_> {
     }
 }
 
-type Outcome<'a> = Result<bool, Failure<'a>>;
+pub(crate) type Outcome<'a> = Result<bool, Failure<'a>>;
 
 impl Condition {
     /// Evaluates the tree on `ctx`.
     pub fn eval(&self, ctx: &Context) -> Result<bool, EvalError> {
-        match &self.root {
-            None => Ok(true),
-            Some(node) => eval_node(node, ctx).map_err(Failure::into_error),
+        self.check(ctx).map_err(Failure::into_error)
+    }
+
+    /// Evaluates the tree on `ctx`, a failure kept as the small [`Failure`]. Always inlined:
+    /// called once per rule, entering and leaving a function cost more than most leaves.
+    #[inline(always)]
+    pub(crate) fn check(&self, ctx: &Context) -> Outcome<'_> {
+        let mut at = self.entry;
+        // Past the last step are the two verdicts, `FAILS` and `HOLDS`.
+        while let Some(step) = self.steps.get(at as usize) {
+            at = if eval_leaf(&step.leaf, ctx)? {
+                step.on_true
+            } else {
+                step.on_false
+            };
         }
+        Ok(at == HOLDS)
     }
 }
 
-fn all<'a>(children: &'a [Node], ctx: &Context) -> Outcome<'a> {
-    for c in children {
-        if !eval_node(c, ctx)? {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-fn eval_node<'a>(node: &'a Node, ctx: &Context) -> Outcome<'a> {
-    match node {
-        Node::Leaf(leaf) => eval_leaf(leaf, ctx),
-        Node::And(children) => all(children, ctx),
-        Node::Not(children) => all(children, ctx).map(|b| !b),
-        Node::Or(children) => {
-            if children.is_empty() {
-                return Ok(true);
-            }
-            for c in children {
-                if eval_node(c, ctx)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
-    }
-}
-
+/// One leaf. Null fails every test but the null tests (whatever the negation). Each test
+/// takes the common kind of field in its own arm (a number for comparisons, text for text
+/// tests) and leaves coercions and failures to helpers.
+#[inline(always)]
 fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
     let f = ctx.value(&leaf.field);
-    match &leaf.test {
-        Test::IsNull { negate } => return Ok(f.is_null() != *negate),
-        Test::RootIsNull { root, negate } => return Ok(ctx.is_present(*root) == *negate),
-        _ if f.is_null() => return Ok(false),
-        _ => {}
-    }
-    let fail = |kind| Failure {
-        kind,
-        leaf,
-        found: f.kind_name(),
-    };
     Ok(match &leaf.test {
         Test::Compare { op, rhs } => {
-            let x = f.as_number().ok_or_else(|| fail(ErrorKind::NotNumeric))?;
+            let x = match f {
+                Value::Num(x) => *x,
+                Value::Null => return Ok(false),
+                _ => number(f, leaf)?,
+            };
             match op {
                 CompareOp::Greater => x > *rhs,
                 CompareOp::Less => x < *rhs,
@@ -112,53 +96,103 @@ fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
             }
         }
         Test::Between { min, max } => {
-            let x = f.as_number().ok_or_else(|| fail(ErrorKind::NotNumeric))?;
+            let x = match f {
+                Value::Num(x) => *x,
+                Value::Null => return Ok(false),
+                _ => number(f, leaf)?,
+            };
             *min <= x && x <= *max
         }
-        Test::Equals { value, negate } => equals(f, value) != *negate,
-        Test::In { members, negate } => {
+        Test::EqualsText {
+            needle,
+            number,
+            negate,
+        } => {
+            let equal = match f {
+                Value::Str(s) => needle.equals(s),
+                Value::Null => return Ok(false),
+                Value::List(_) | Value::Map(_) => false,
+                _ => number.is_some_and(|n| f.as_number() == Some(n)),
+            };
+            equal != *negate
+        }
+        Test::EqualsNumber { number, negate } => {
+            let equal = match f {
+                Value::Null => return Ok(false),
+                Value::List(_) | Value::Map(_) => false,
+                _ => f.as_number() == Some(*number),
+            };
+            equal != *negate
+        }
+        Test::In {
+            members,
+            texts,
+            negate,
+        } => {
             let found = match f {
+                // Strictly, text equals only text: compare with the text members directly.
+                Value::Str(s) => texts.iter().any(|t| same_bytes(t.as_bytes(), s.as_bytes())),
+                Value::Null => return Ok(false),
                 Value::List(items) => items.iter().any(|i| members.iter().any(|m| m.strict_eq(i))),
                 _ => members.iter().any(|m| m.strict_eq(f)),
             };
             found != *negate
         }
         Test::Contains(needle) => match f {
-            Value::Map(_) => return Err(fail(ErrorKind::NotString)),
+            Value::Str(s) => needle.contained_in(s),
+            Value::Null => false,
+            Value::Map(_) => return Err(not_text(f, leaf)),
             Value::List(items) => items
                 .iter()
                 .any(|item| text_op(item, |t| needle.equals(t)) == Some(true)),
             _ => text_op(f, |t| needle.contained_in(t)) == Some(true),
         },
-        Test::StartsWith(needle) => {
-            text_op(f, |t| needle.prefix_of(t)).ok_or_else(|| fail(ErrorKind::NotString))?
-        }
-        Test::EndsWith(needle) => {
-            text_op(f, |t| needle.suffix_of(t)).ok_or_else(|| fail(ErrorKind::NotString))?
-        }
-        Test::Regex(re) => {
-            text_op(f, |t| re.is_match(t)).ok_or_else(|| fail(ErrorKind::NotString))?
-        }
-        Test::IsNull { .. } | Test::RootIsNull { .. } => false,
+        Test::StartsWith(needle) => match f {
+            Value::Str(s) => needle.prefix_of(s),
+            Value::Null => false,
+            _ => text_op(f, |t| needle.prefix_of(t)).ok_or_else(|| not_text(f, leaf))?,
+        },
+        Test::EndsWith(needle) => match f {
+            Value::Str(s) => needle.suffix_of(s),
+            Value::Null => false,
+            _ => text_op(f, |t| needle.suffix_of(t)).ok_or_else(|| not_text(f, leaf))?,
+        },
+        Test::Regex(re) => match f {
+            Value::Str(s) => re.is_match(s),
+            Value::Null => false,
+            _ => text_op(f, |t| re.is_match(t)).ok_or_else(|| not_text(f, leaf))?,
+        },
+        Test::IsNull { negate } => f.is_null() != *negate,
+        Test::RootIsNull { root, negate } => ctx.is_present(*root) == *negate,
     })
 }
 
-/// `equals` of §4.4: two strings ignoring case; else both numeric → by value; else strict.
-fn equals(f: &Value, value: &Value) -> bool {
-    match (f, value) {
-        (Value::Str(a), Value::Str(b)) => {
-            if a.is_ascii() && b.is_ascii() {
-                a.eq_ignore_ascii_case(b)
-            } else {
-                a.to_lowercase() == b.to_lowercase()
-            }
-        }
-        (Value::List(_) | Value::Map(_), _) => false,
-        _ => match (f.as_number(), value.as_number()) {
-            (Some(a), Some(b)) => a == b,
-            _ => f.strict_eq(value),
-        },
+/// The numeric coercion of a field that is not a plain number (a boolean, numeric text), or
+/// the `not_numeric` failure.
+#[cold]
+fn number<'a>(f: &Value, leaf: &'a Leaf) -> Result<f64, Failure<'a>> {
+    f.as_number().ok_or(Failure {
+        kind: ErrorKind::NotNumeric,
+        leaf,
+        found: f.kind_name(),
+    })
+}
+
+/// The `not_string` failure of a text test.
+#[cold]
+fn not_text<'a>(f: &Value, leaf: &'a Leaf) -> Failure<'a> {
+    Failure {
+        kind: ErrorKind::NotString,
+        leaf,
+        found: f.kind_name(),
     }
+}
+
+/// Byte equality as a plain loop: member texts are short, where a call to `memcmp` costs more
+/// than the comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// `op` on the string form of a scalar, `None` for lists and maps.

@@ -1,12 +1,14 @@
 //! Condition trees (DOMAIN.md §4.4): write-time validation that compiles a JSON tree into a
 //! [`Condition`], and its evaluation on a [`Context`].
 //!
-//! Layout: `compile` (JSON → validated tree, errors with the offending node's path), `eval`
-//! (short-circuit evaluation, null and coercion rules), `text` (case-insensitive matching
-//! without allocation for ASCII text).
+//! Layout: `compile` (JSON → validated tree, errors with the offending node's path), `flat`
+//! (the tree turned into a list of leaves with their successors), `eval` (short-circuit
+//! evaluation, null and coercion rules), `text` (case-insensitive matching without allocation
+//! for ASCII text).
 
 mod compile;
 mod eval;
+mod flat;
 mod text;
 
 use crate::context::FieldRef;
@@ -15,12 +17,29 @@ use crate::value::Value;
 pub use compile::{MAX_IN_LIST, MAX_NODES, MAX_REGEX_LEN, MAX_TREE_DEPTH};
 pub use eval::EvalError;
 
-/// A compiled condition tree. `None` inside means "always true" (a null or `{}` tree).
+/// A compiled condition tree, flattened: its leaves, each with the step to take next when it
+/// holds and when it does not (see `flat`). No leaves and an entry of [`HOLDS`] is "always
+/// true" (a null or `{}` tree).
 #[derive(Debug, Clone)]
 pub struct Condition {
-    root: Option<Node>,
+    steps: Vec<Step>,
+    entry: u32,
 }
 
+/// One leaf of a flattened tree and where evaluation goes after it.
+#[derive(Debug, Clone)]
+struct Step {
+    leaf: Leaf,
+    on_true: u32,
+    on_false: u32,
+}
+
+/// The step index meaning "the tree holds".
+const HOLDS: u32 = u32::MAX;
+/// The step index meaning "the tree does not hold".
+const FAILS: u32 = u32::MAX - 1;
+
+/// The tree as compiled, before flattening.
 #[derive(Debug, Clone)]
 enum Node {
     And(Vec<Node>),
@@ -40,8 +59,16 @@ struct Leaf {
 
 #[derive(Debug, Clone)]
 enum Test {
-    Equals {
-        value: Value,
+    /// `equals`/`not_equals` a string: text compares ignoring case; numbers and booleans
+    /// compare with the string's numeric value, when it has one.
+    EqualsText {
+        needle: text::Needle,
+        number: Option<f64>,
+        negate: bool,
+    },
+    /// `equals`/`not_equals` a number or boolean (as 1/0): numeric coercion on both sides.
+    EqualsNumber {
+        number: f64,
         negate: bool,
     },
     Compare {
@@ -58,6 +85,8 @@ enum Test {
     Regex(Box<text::Pattern>),
     In {
         members: Vec<Value>,
+        /// The text members, for the common case of a text field.
+        texts: Vec<Box<str>>,
         negate: bool,
     },
     IsNull {
@@ -81,12 +110,15 @@ enum CompareOp {
 impl Condition {
     /// The tree that always holds.
     pub fn always() -> Self {
-        Self { root: None }
+        Self {
+            steps: Vec::new(),
+            entry: HOLDS,
+        }
     }
 
-    /// True for the always-true tree.
+    /// True for a tree that holds without reading any field.
     pub fn is_always(&self) -> bool {
-        self.root.is_none()
+        self.entry == HOLDS
     }
 }
 

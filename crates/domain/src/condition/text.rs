@@ -20,11 +20,19 @@ impl Needle {
     }
 
     pub(super) fn equals(&self, hay: &str) -> bool {
-        if self.ascii && hay.is_ascii() {
-            hay.eq_ignore_ascii_case(&self.lower)
-        } else {
-            hay.to_lowercase() == self.lower
+        if self.ascii {
+            // Lower-casing maps text onto ASCII only through ASCII letters and the Kelvin sign
+            // (3 bytes → `k`; checked over all of Unicode in the tests), so text that lower-cases
+            // to this ASCII needle is never shorter than it, and of equal length only when it
+            // is ASCII itself: then the ASCII comparison alone decides.
+            match hay.len().cmp(&self.lower.len()) {
+                std::cmp::Ordering::Less => return false,
+                std::cmp::Ordering::Equal => return ascii_eq_lower(hay.as_bytes(), &self.lower),
+                std::cmp::Ordering::Greater if hay.is_ascii() => return false,
+                std::cmp::Ordering::Greater => {}
+            }
         }
+        hay.to_lowercase() == self.lower
     }
 
     pub(super) fn contained_in(&self, hay: &str) -> bool {
@@ -43,24 +51,48 @@ impl Needle {
         }
     }
 
+    /// Lower-casing is per character, so when the first `n` bytes of the text are ASCII they
+    /// lower-case to the first `n` bytes of the lower-cased text: only that window needs to be
+    /// ASCII for the ASCII comparison to decide, whatever follows it.
     pub(super) fn prefix_of(&self, hay: &str) -> bool {
-        if self.ascii && hay.is_ascii() {
-            hay.len() >= self.lower.len()
-                && hay.as_bytes()[..self.lower.len()].eq_ignore_ascii_case(self.lower.as_bytes())
-        } else {
-            hay.to_lowercase().starts_with(&self.lower)
+        let n = self.lower.len();
+        if self.ascii
+            && let Some(window) = hay.as_bytes().get(..n)
+            && window.is_ascii()
+        {
+            return window.eq_ignore_ascii_case(self.lower.as_bytes());
         }
+        if self.ascii && hay.is_ascii() {
+            // Shorter than the needle.
+            return false;
+        }
+        hay.to_lowercase().starts_with(&self.lower)
     }
 
+    /// As [`Needle::prefix_of`], with the window at the end.
     pub(super) fn suffix_of(&self, hay: &str) -> bool {
-        if self.ascii && hay.is_ascii() {
-            let n = self.lower.len();
-            hay.len() >= n
-                && hay.as_bytes()[hay.len() - n..].eq_ignore_ascii_case(self.lower.as_bytes())
-        } else {
-            hay.to_lowercase().ends_with(&self.lower)
+        let n = self.lower.len();
+        if self.ascii
+            && let Some(start) = hay.len().checked_sub(n)
+            && let Some(window) = hay.as_bytes().get(start..)
+            && window.is_ascii()
+        {
+            return window.eq_ignore_ascii_case(self.lower.as_bytes());
         }
+        if self.ascii && hay.is_ascii() {
+            return false;
+        }
+        hay.to_lowercase().ends_with(&self.lower)
     }
+}
+
+/// Equality ignoring ASCII case with an already lower-cased ASCII needle of the same length:
+/// only the text's side needs lower-casing.
+#[inline]
+fn ascii_eq_lower(hay: &[u8], lower: &str) -> bool {
+    hay.iter()
+        .zip(lower.as_bytes())
+        .all(|(h, l)| h.to_ascii_lowercase() == *l)
 }
 
 /// A compiled `regex` test: the case-insensitive regex, and its literal alternatives when the
@@ -141,6 +173,43 @@ mod tests {
                 .literals
                 .is_none()
         );
+    }
+
+    #[test]
+    fn only_the_kelvin_sign_lower_cases_into_ascii() {
+        let into_ascii: Vec<char> = (0..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| !c.is_ascii() && c.to_lowercase().all(|l| l.is_ascii()))
+            .collect();
+        assert_eq!(into_ascii, ['\u{212A}']);
+        assert_eq!('\u{212A}'.to_lowercase().collect::<String>(), "k");
+        let n = Needle::new("kb");
+        assert!(n.equals("\u{212A}B") && n.equals("KB") && !n.equals("k") && !n.equals("kbs"));
+        assert!(!Needle::new("ab").equals("\u{e9}"));
+    }
+
+    #[test]
+    fn prefix_and_suffix_windows_decide_as_the_whole_text() {
+        let hays = [
+            "HP EliteDesk barebone",
+            "Windows 11 Home",
+            "windows 11 home ÄÖ",
+            "ÄÖ Windows 11 Home",
+            "é",
+            "",
+            "BAREBONE",
+            "\u{212A}arebone",
+            "xbarebon\u{212A}",
+        ];
+        for needle in ["barebone", "Windows 11 Home", "é", "bone"] {
+            let n = Needle::new(needle);
+            let lower = needle.to_lowercase();
+            for hay in hays {
+                let h = hay.to_lowercase();
+                assert_eq!(n.prefix_of(hay), h.starts_with(&lower), "{needle} {hay}");
+                assert_eq!(n.suffix_of(hay), h.ends_with(&lower), "{needle} {hay}");
+            }
+        }
     }
 
     #[test]

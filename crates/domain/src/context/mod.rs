@@ -36,6 +36,26 @@ fn empty_row(root: Root) -> Row {
     vec![fill; len].into()
 }
 
+/// Byte equality of two keys. Custom keys are short (`form_factor`): from 8 to 16 bytes two
+/// overlapping 8-byte windows cover the key and decide, where a call to `memcmp` costs more
+/// than the comparison; other lengths compare as slices.
+#[inline(always)]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&n) {
+        let word = |s: &[u8], at: usize| {
+            s.get(at..at + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .map(u64::from_ne_bytes)
+        };
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    a == b
+}
+
 /// A shared row of a root's fields in slot order (a CPU, a storage profile, …). Listings that
 /// link the same catalogue row share one allocation, so building a context is a few pointer
 /// copies rather than a copy of every field.
@@ -48,7 +68,8 @@ const LISTING_LEN: usize = 27;
 /// custom values. Built once per listing, read by every compiled rule without allocation.
 #[derive(Debug, Clone)]
 pub struct Context {
-    listing: Vec<Value>,
+    /// Inline, not behind a pointer: every read of a listing field is one index.
+    listing: [Value; LISTING_LEN],
     /// Rows of cpu, gpu, ram_spec, storage.primary, storage.secondary, ports (`BLOCKS[1..]`).
     rows: [Option<Row>; 6],
     custom: Option<Arc<ValueMap>>,
@@ -60,19 +81,27 @@ impl Default for Context {
     }
 }
 
-/// The row index of a nullable root (its position in `BLOCKS` minus the listing block).
+/// The row index of a nullable root (its position in `BLOCKS` minus the listing block; a
+/// test checks the two agree). A match, not a search: presence tests run several times per
+/// listing.
+#[inline]
 fn row_index(root: Root) -> Option<usize> {
-    BLOCKS
-        .iter()
-        .position(|b| b.root == root)
-        .and_then(|i| i.checked_sub(1))
+    match root {
+        Root::Cpu => Some(0),
+        Root::Gpu => Some(1),
+        Root::RamSpec => Some(2),
+        Root::StoragePrimary => Some(3),
+        Root::StorageSecondary => Some(4),
+        Root::Ports => Some(5),
+        Root::Listing | Root::Storage | Root::Custom => None,
+    }
 }
 
 impl Context {
     /// An empty context: every field null, no CPU/GPU/spec/profiles/ports, no custom values.
     pub fn new() -> Self {
         Self {
-            listing: vec![Value::Null; LISTING_LEN],
+            listing: [const { Value::Null }; LISTING_LEN],
             rows: Default::default(),
             custom: None,
         }
@@ -101,12 +130,18 @@ impl Context {
 
     /// Sets a slot. Setting a field of an absent root makes the root present (other fields
     /// null); a shared row is copied before it is changed.
+    ///
+    /// Inlined for the listing's own fields, which every context build sets one by one.
+    #[inline]
     pub fn set(&mut self, slot: Slot, value: Value) {
-        let s = slot as usize;
-        if s < LISTING_LEN {
-            self.listing[s] = value;
-            return;
+        match self.listing.get_mut(slot as usize) {
+            Some(v) => *v = value,
+            None => self.set_in_row(slot as usize, value),
         }
+    }
+
+    /// [`Context::set`] for a field of a row.
+    fn set_in_row(&mut self, s: usize, value: Value) {
         let (row, offset) = ROW_OF_SLOT[s];
         let r =
             self.rows[row as usize].get_or_insert_with(|| empty_row(BLOCKS[row as usize + 1].root));
@@ -193,7 +228,7 @@ impl Context {
             return map.get(key).unwrap_or(&NULL);
         }
         map.iter()
-            .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+            .find(|(k, _)| same_key(k.as_bytes(), key.as_bytes()))
             .map_or(&NULL, |(_, v)| v)
     }
 
@@ -312,5 +347,49 @@ impl Context {
                     .enumerate()
                     .map(move |(i, n)| (b.root, *n, self.slot(b.start + i as Slot)))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BLOCKS, Root, row_index, same_key};
+
+    #[test]
+    fn row_index_is_the_block_position() {
+        for root in [
+            Root::Listing,
+            Root::Cpu,
+            Root::Gpu,
+            Root::RamSpec,
+            Root::Storage,
+            Root::StoragePrimary,
+            Root::StorageSecondary,
+            Root::Ports,
+            Root::Custom,
+        ] {
+            let by_block = BLOCKS
+                .iter()
+                .position(|b| b.root == root)
+                .and_then(|i| i.checked_sub(1));
+            assert_eq!(row_index(root), by_block, "{root:?}");
+        }
+    }
+
+    #[test]
+    fn same_key_agrees_with_slice_equality() {
+        // Every pair of keys up to 20 bytes that differ in at most one byte, at every
+        // position: the windows must see a difference anywhere in the key.
+        for len in 0..=20usize {
+            let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_key(&base, &base), "{len}");
+            for at in 0..len {
+                let mut other = base.clone();
+                other[at] ^= 0x20;
+                assert_eq!(same_key(&base, &other), base == other, "{len} {at}");
+            }
+            let mut longer = base.clone();
+            longer.push(b'a');
+            assert!(!same_key(&base, &longer), "{len}");
+        }
     }
 }

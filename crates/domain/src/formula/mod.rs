@@ -4,11 +4,15 @@
 //! A formula is compiled once — length check, `lexer`, `parser` (which binds names through `bind`
 //! and emits the flat program of `code`) — and evaluated many times by `eval`, whose operators and
 //! functions live in `ops`, `functions` and `round`. Evaluating a numeric formula allocates
-//! nothing; see `eval` for how.
+//! nothing; see `eval` for how. `fast` runs formulas of numbers, fields and arithmetic on a
+//! plain stack of doubles first, leaving everything else to `eval`.
 
 mod bind;
 mod code;
 mod eval;
+mod fast;
+#[cfg(test)]
+mod fast_tests;
 mod functions;
 mod lexer;
 #[cfg(test)]
@@ -83,6 +87,8 @@ impl From<FormulaError> for DomainError {
 pub struct Formula {
     source: Arc<str>,
     program: Arc<code::Program>,
+    /// The numeric fast path, when the program is within its subset (see `fast`).
+    fast: Option<Arc<[fast::Op]>>,
 }
 
 impl Formula {
@@ -99,6 +105,7 @@ impl Formula {
         let program = parser::parse(source, registry)?;
         Ok(Formula {
             source: Arc::from(source),
+            fast: fast::compile(&program).map(Arc::from),
             program: Arc::new(program),
         })
     }
@@ -106,6 +113,9 @@ impl Formula {
     /// Evaluates the formula on `ctx`. The result is a finite number; a boolean result counts as
     /// 1/0 and anything else is `non_numeric_result`.
     pub fn eval(&self, ctx: &Context) -> Result<f64, FormulaError> {
+        if let Some(n) = self.fast.as_deref().and_then(|ops| fast::run(ops, ctx)) {
+            return Ok(n);
+        }
         eval::run(&self.program, ctx)
     }
 

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::plan::{Plan, PlannedRule, PlannedRuleset};
 use super::spec::ListingOverride;
 use crate::context::Context;
-use crate::decimal::{add, money};
+use crate::decimal::{add, money, sub};
 use crate::error::ErrorKind;
 
 /// How rulesets were selected.
@@ -195,28 +195,40 @@ fn evaluate_ruleset(
     let first_rule = out.rules.len();
     let price_before = *running;
     for (rule_index, rule) in ruleset.rules.iter().enumerate() {
-        let matched = match &rule.condition {
-            Ok(c) => c.eval(ctx).map_err(|e| (e.kind, e.message)),
-            Err(e) => Err((e.kind, format!("{} (at {})", e.message, e.path))),
+        let error = match &rule.condition {
+            Ok(c) => match c.check(ctx) {
+                Ok(true) => {
+                    let first_action = out.actions.len();
+                    let adjustment = run_actions(rule, ctx, *running, out);
+                    if !adjustment.is_zero() {
+                        *running = add(*running, adjustment);
+                    }
+                    out.rules.push(RuleOutcome {
+                        rule_index,
+                        matched: true,
+                        adjustment,
+                        error: None,
+                        actions: first_action..out.actions.len(),
+                    });
+                    continue;
+                }
+                Ok(false) => continue,
+                Err(failure) => {
+                    let e = failure.into_error();
+                    (e.kind, e.message)
+                }
+            },
+            Err(e) => (e.kind, format!("{} (at {})", e.message, e.path)),
         };
-        let first_action = out.actions.len();
-        let (matched, error, adjustment) = match matched {
-            Ok(true) => (true, None, run_actions(rule, ctx, *running, out)),
-            Ok(false) => continue,
-            Err(e) => (false, Some(Box::new(e)), Decimal::ZERO),
-        };
-        if !adjustment.is_zero() {
-            *running = add(*running, adjustment);
-        }
         out.rules.push(RuleOutcome {
             rule_index,
-            matched,
-            adjustment,
-            error,
-            actions: first_action..out.actions.len(),
+            matched: false,
+            adjustment: Decimal::ZERO,
+            error: Some(Box::new(error)),
+            actions: out.actions.len()..out.actions.len(),
         });
     }
-    let adjustment = *running - price_before;
+    let adjustment = sub(*running, price_before);
     out.rulesets.push(RulesetOutcome {
         plan_index: index,
         adjustment,
@@ -233,15 +245,13 @@ fn run_actions(
 ) -> Decimal {
     let mut sum = Decimal::ZERO;
     for a in &rule.actions {
-        let r = match &a.compiled {
-            Ok(action) => action
-                .eval(ctx, start_price)
-                .map_err(|e| (e.kind, e.message)),
-            Err(e) => Err((e.kind, e.message.clone())),
-        };
-        let (contribution, error) = match r {
-            Ok(c) => (c, None),
-            Err(e) => (Decimal::ZERO, Some(e)),
+        let (contribution, error) = match &a.compiled {
+            Ok(action) if let Some(c) = action.constant() => (c, None),
+            Ok(action) => match action.eval(ctx, start_price) {
+                Ok(c) => (c, None),
+                Err(e) => (Decimal::ZERO, Some((e.kind, e.message))),
+            },
+            Err(e) => (Decimal::ZERO, Some((e.kind, e.message.clone()))),
         };
         if sum.is_zero() {
             sum = contribution;
