@@ -40,7 +40,11 @@ async fn connect(app: &TestApp, token: Option<&str>) -> Socket {
     );
     let mut ws = tokio_tungstenite::connect_async(req).await.unwrap().0;
     let payload = token.map_or(json!({}), |t| json!({"token": t}));
-    send(&mut ws, json!({"type": "connection_init", "payload": payload})).await;
+    send(
+        &mut ws,
+        json!({"type": "connection_init", "payload": payload}),
+    )
+    .await;
     assert_eq!(recv(&mut ws).await, json!({"type": "connection_ack"}));
     ws
 }
@@ -183,7 +187,8 @@ fn gid(n: i64) -> Value {
 async fn other_documents_and_variables_in_the_selection_get_their_own_shapes() {
     let app = spawn(test_support::TestDb::sqlite().await, 3).await;
     let mut ws = connect(&app, None).await;
-    let narrow = "subscription { listingValuationUpdated { ... on ListingValuationUpdate { listingId } } }";
+    let narrow =
+        "subscription { listingValuationUpdated { ... on ListingValuationUpdate { listingId } } }";
     let wide = "subscription { listingValuationUpdated { ... on ListingValuationUpdate { dealClass delta } } }";
     let chosen = "subscription($x: Boolean!) { listingValuationUpdated { \
         ... on ListingValuationUpdate { dealClass listingId @include(if: $x) } } }";
@@ -213,13 +218,31 @@ async fn a_refused_filter_fails_alone_and_the_document_still_serves_others() {
     let cpu = common::first_cpu(&app).await;
     subscribe(&mut ws, "bad", SHARED, json!({"f": {"listingIds": [cpu]}})).await;
     let m = recv(&mut ws).await;
-    assert_eq!((m["type"].as_str(), m["id"].as_str()), (Some("next"), Some("bad")));
-    assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert_eq!(recv(&mut ws).await, json!({"type": "complete", "id": "bad"}));
+    assert_eq!(
+        (m["type"].as_str(), m["id"].as_str()),
+        (Some("next"), Some("bad"))
+    );
+    assert_eq!(
+        m["payload"]["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        recv(&mut ws).await,
+        json!({"type": "complete", "id": "bad"})
+    );
     // Invalid variables are the request's error, as unshared.
-    subscribe(&mut ws, "worse", SHARED, json!({"f": {"noSuchCriterion": 7}})).await;
+    subscribe(
+        &mut ws,
+        "worse",
+        SHARED,
+        json!({"f": {"noSuchCriterion": 7}}),
+    )
+    .await;
     let m = recv(&mut ws).await;
-    assert_eq!((m["type"].as_str(), m["id"].as_str()), (Some("error"), Some("worse")));
+    assert_eq!(
+        (m["type"].as_str(), m["id"].as_str()),
+        (Some("error"), Some("worse"))
+    );
     subscribe(&mut ws, "good", SHARED, only(&[1])).await;
     readers(&app, 1).await;
     app.hub.publish_local(valuation(1));

@@ -11,9 +11,9 @@
 //!   connection's loop (init/auth, subscribe/complete, ping/pong, keepalive, shutdown).
 
 pub mod board;
+pub mod handover;
 pub mod hub;
 pub mod protocol;
-pub mod handover;
 pub mod share;
 pub mod socket;
 pub mod subscription;

@@ -126,7 +126,11 @@ impl std::fmt::Debug for Template {
 
 impl std::fmt::Debug for Group {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.rendered.lock().map(|r| r.order.len()).unwrap_or_default();
+        let n = self
+            .rendered
+            .lock()
+            .map(|r| r.order.len())
+            .unwrap_or_default();
         f.debug_struct("Group")
             .field("key", &self.key)
             .field("rendered", &n)
@@ -318,12 +322,24 @@ mod tests {
         ));
         for (doc, op) in [
             // Variables in the selection change the payload per subscriber.
-            ("subscription($x: Boolean!) { listingValuationUpdated { __typename @include(if: $x) } }", None),
-            ("subscription($x: Boolean!) { listingValuationUpdated { ...F } } fragment F on ValuationMessage { __typename @skip(if: $x) }", None),
+            (
+                "subscription($x: Boolean!) { listingValuationUpdated { __typename @include(if: $x) } }",
+                None,
+            ),
+            (
+                "subscription($x: Boolean!) { listingValuationUpdated { ...F } } fragment F on ValuationMessage { __typename @skip(if: $x) }",
+                None,
+            ),
             // Other fields, several roots, directives on the root, queries.
             ("subscription { dealAlerts { __typename } }", None),
-            ("subscription { a: listingValuationUpdated { __typename } b: listingValuationUpdated { __typename } }", None),
-            ("subscription($x: Boolean!) { listingValuationUpdated @include(if: $x) { __typename } }", None),
+            (
+                "subscription { a: listingValuationUpdated { __typename } b: listingValuationUpdated { __typename } }",
+                None,
+            ),
+            (
+                "subscription($x: Boolean!) { listingValuationUpdated @include(if: $x) { __typename } }",
+                None,
+            ),
             ("query { health }", None),
             // Unparsable, or an operation name that does not pick exactly one operation.
             ("subscription {", None),

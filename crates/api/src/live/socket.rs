@@ -246,7 +246,12 @@ const FRAMES_PER_FLUSH: usize = 64;
 /// Writes `out` and whatever else the subscriptions have ready now, then flushes once: an
 /// event that reaches several of a connection's subscriptions (or a burst of events) costs
 /// one write to the socket, not one per frame.
-async fn deliver(sink: &mut Sink, subs: &mut Subs, id: String, out: Out) -> Result<(), axum::Error> {
+async fn deliver(
+    sink: &mut Sink,
+    subs: &mut Subs,
+    id: String,
+    out: Out,
+) -> Result<(), axum::Error> {
     let (mut id, mut out) = (id, out);
     for _ in 0..FRAMES_PER_FLUSH {
         match out {

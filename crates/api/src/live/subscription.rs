@@ -10,8 +10,8 @@ use store::Store;
 use uuid::Uuid;
 
 use super::board::{BoardQuery, board_stream};
-use super::hub::EventHub;
 use super::handover::Handover;
+use super::hub::EventHub;
 use super::share::RenderOne;
 use super::types::*;
 use crate::error::{ApiError, ApiResultExt, Code};
