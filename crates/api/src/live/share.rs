@@ -138,11 +138,14 @@ impl std::fmt::Debug for Group {
     }
 }
 
+/// One event's payload, rendered by the first member that needs it.
+type Payload = Arc<OnceCell<Arc<str>>>;
+
 /// Payloads by event (the event's address; the entry holds the event, so the address is not
 /// reused while it is cached), oldest first in `order`.
 #[derive(Default)]
 struct Rendered {
-    by_event: HashMap<usize, (Arc<BusEvent>, Arc<OnceCell<Arc<str>>>)>,
+    by_event: HashMap<usize, (Arc<BusEvent>, Payload)>,
     order: VecDeque<usize>,
 }
 
@@ -157,7 +160,7 @@ impl Group {
         cell.get_or_init(|| self.render(m.clone())).await.clone()
     }
 
-    fn cell(&self, ev: &Arc<BusEvent>) -> Arc<OnceCell<Arc<str>>> {
+    fn cell(&self, ev: &Arc<BusEvent>) -> Payload {
         let at = Arc::as_ptr(ev).addr();
         let mut r = lock(&self.rendered);
         if let Some((_, cell)) = r.by_event.get(&at) {
