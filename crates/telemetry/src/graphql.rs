@@ -28,6 +28,11 @@ impl ExtensionFactory for GraphqlMetrics {
     }
 }
 
+/// Session data of an execution that is not an operation of its own (a subscription's
+/// payload rendered once for many subscribers): it is not counted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unmetered;
+
 /// What the hooks learn about the request, read when it ends.
 #[derive(Default)]
 struct Seen {
@@ -118,6 +123,9 @@ impl Extension for PerRequest {
         stream: BoxStream<'s, Response>,
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
+        if ctx.data_opt::<Unmetered>().is_some() {
+            return next.run(ctx, stream);
+        }
         let span = tracing::info_span!("graphql.subscription");
         let mut first = true;
         // A subscription counts once, when its first response (data or the request's errors)

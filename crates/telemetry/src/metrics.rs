@@ -166,6 +166,21 @@ impl Metrics {
         SubscriptionGuard(self)
     }
 
+    /// A GraphQL subscription started whose results bypass the [`GraphqlMetrics`] extension
+    /// (its payloads are rendered once for many subscribers): counted as the extension counts
+    /// a subscription's first result, `graphql_operations_total{type="subscription",status="ok"}`.
+    ///
+    /// [`GraphqlMetrics`]: crate::GraphqlMetrics
+    pub fn shared_subscription_started(&self) {
+        self.graphql_operations.add(
+            1,
+            &[
+                KeyValue::new("type", "subscription"),
+                KeyValue::new("status", "ok"),
+            ],
+        );
+    }
+
     /// `n` events taken off the bus for this instance's subscribers (`events_delivered_total`).
     pub fn events_delivered(&self, n: u64) {
         self.events_delivered.add(n, &[]);

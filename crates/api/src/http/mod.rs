@@ -46,6 +46,8 @@ pub struct AppState {
     pub hub: EventHub,
     /// Answers of read-only operations, reused until the data changes.
     pub cache: Arc<ResponseCache>,
+    /// Subscriptions' shared payload rendering (one execution per document and event).
+    pub live: Arc<crate::live::share::Renderers>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
                 deps.config.response_cache_entries,
                 deps.hub.clone(),
             )),
+            live: Arc::default(),
         }
     }
 }

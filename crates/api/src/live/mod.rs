@@ -5,13 +5,16 @@
 //!   broadcast channel; lag and reconnects become `Resync`.
 //! - [`subscription`] — the subscription root: `listingValuationUpdated`, `dealBoard`,
 //!   `recalculationProgress`, `dealAlerts`; [`board`] — the throttled board stream;
-//!   [`types`] — what they yield and the in-memory event filter.
+//!   [`types`] — what they yield and the in-memory event filter; [`share`] — one rendering
+//!   of a `listingValuationUpdated` event for every subscriber of the same document.
 //! - [`protocol`] — `graphql-transport-ws` messages and close codes; [`socket`] — one
 //!   connection's loop (init/auth, subscribe/complete, ping/pong, keepalive, shutdown).
 
 pub mod board;
+pub mod handover;
 pub mod hub;
 pub mod protocol;
+pub mod share;
 pub mod socket;
 pub mod subscription;
 pub mod types;

@@ -7,10 +7,12 @@
 //! deadline and the server's shutdown signal. No task per subscription, so an idle
 //! subscription costs its stream state and nothing else.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Request as GqlRequest, Response as GqlResponse, Value as GqlValue};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::FutureExt as _;
 use futures_util::SinkExt as _;
 use futures_util::stream::{BoxStream, SplitSink, SplitStream, StreamExt};
 use serde_json::Value;
@@ -24,8 +26,11 @@ use crate::http::{AppState, classify};
 use crate::loaders::loaders;
 
 /// One step of a subscription's output.
-enum Out {
+pub(crate) enum Out {
+    /// async-graphql's `index`th result.
     Result(usize, Box<GqlResponse>),
+    /// A `next` payload already encoded (shared by the subscribers of the same document).
+    Frame(Arc<str>),
     Done,
 }
 
@@ -70,11 +75,7 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol_ok: bool) {
                 if send(&mut sink, protocol::ping()).await.is_err() { break None; }
             }
             Some((id, out)) = subs.next(), if !subs.is_empty() => {
-                let sent = match out {
-                    Out::Result(i, resp) => send_result(&mut sink, &id, i, *resp, &mut subs).await,
-                    Out::Done => send(&mut sink, protocol::complete(&id)).await,
-                };
-                if sent.is_err() { break None; }
+                if deliver(&mut sink, &mut subs, id, out).await.is_err() { break None; }
             }
             frame = frames.next() => {
                 let text = match frame {
@@ -203,6 +204,7 @@ async fn init(
 
 /// Starts executing an operation; its responses, then `Done`.
 fn start(state: &AppState, caller: Caller, p: SubscribePayload) -> BoxStream<'static, Out> {
+    let share = state.live.key(&caller, &p);
     let mut req = GqlRequest::new(p.query);
     if let Some(name) = p.operation_name {
         req = req.operation_name(name);
@@ -221,6 +223,9 @@ fn start(state: &AppState, caller: Caller, p: SubscribePayload) -> BoxStream<'st
     // answers are stale.
     let wrote = crate::http::is_mutation(&req).then(|| state.cache.clone());
     let req = req.data(caller).data(loaders(state.store.clone()));
+    if let Some(key) = share {
+        return super::handover::start(state, key, req);
+    }
     state
         .schema
         .execute_stream(req)
@@ -235,9 +240,36 @@ fn start(state: &AppState, caller: Caller, p: SubscribePayload) -> BoxStream<'st
         .boxed()
 }
 
-/// Sends one result: `error` when the operation was refused before it ran (then the
+/// Most results written in one go before the connection's other work gets a turn.
+const FRAMES_PER_FLUSH: usize = 64;
+
+/// Writes `out` and whatever else the subscriptions have ready now, then flushes once: an
+/// event that reaches several of a connection's subscriptions (or a burst of events) costs
+/// one write to the socket, not one per frame.
+async fn deliver(
+    sink: &mut Sink,
+    subs: &mut Subs,
+    id: String,
+    out: Out,
+) -> Result<(), axum::Error> {
+    let (mut id, mut out) = (id, out);
+    for _ in 0..FRAMES_PER_FLUSH {
+        match out {
+            Out::Result(i, resp) => feed_result(sink, &id, i, *resp, subs).await?,
+            Out::Frame(payload) => feed(sink, protocol::next_encoded(&id, &payload)).await?,
+            Out::Done => feed(sink, protocol::complete(&id)).await?,
+        }
+        match subs.next().now_or_never() {
+            Some(Some(more)) => (id, out) = more,
+            _ => break,
+        }
+    }
+    sink.flush().await
+}
+
+/// Writes one result: `error` when the operation was refused before it ran (then the
 /// subscription is over, without `complete`), else `next`.
-async fn send_result(
+async fn feed_result(
     sink: &mut Sink,
     id: &str,
     index: usize,
@@ -254,14 +286,19 @@ async fn send_result(
     if request_error {
         subs.remove(id);
         let errors = serde_json::to_value(&resp.errors).unwrap_or_default();
-        return send(sink, protocol::error(id, &errors)).await;
+        return feed(sink, protocol::error(id, &errors)).await;
     }
     let payload = serde_json::to_value(&resp).unwrap_or_default();
-    send(sink, protocol::next(id, &payload)).await
+    feed(sink, protocol::next(id, &payload)).await
 }
 
 async fn send(sink: &mut Sink, text: String) -> Result<(), axum::Error> {
     sink.send(Message::Text(text.into())).await
+}
+
+/// Queues a frame without flushing (see [`deliver`]).
+async fn feed(sink: &mut Sink, text: String) -> Result<(), axum::Error> {
+    sink.feed(Message::Text(text.into())).await
 }
 
 /// Sends the close frame, then completes the closing handshake: reads (and drops) what the

@@ -10,7 +10,9 @@ use store::Store;
 use uuid::Uuid;
 
 use super::board::{BoardQuery, board_stream};
+use super::handover::Handover;
 use super::hub::EventHub;
+use super::share::RenderOne;
 use super::types::*;
 use crate::error::{ApiError, ApiResultExt, Code};
 use crate::inputs::ListingFilterInput;
@@ -38,17 +40,28 @@ impl Subscription {
         ctx: &Context<'_>,
         filter: Option<ValuationEventFilter>,
     ) -> async_graphql::Result<BoxStream<'static, ValuationMessage>> {
+        if let Some(RenderOne(m)) = ctx.data_opt::<RenderOne>() {
+            return Ok(stream::iter(valuation_message(m.clone())).boxed());
+        }
         let f = filter.unwrap_or_default().compile().api()?;
-        let events = hub(ctx)?.subscribe();
-        Ok(super::tracked(events.filter_map(move |m| {
-            let out = match m {
-                BusMessage::Event(ev) => valuation_of(&ev)
-                    .filter(|e| f.matches(e))
-                    .map(|e| ValuationMessage::Update(ListingValuationUpdate(e.clone()))),
-                BusMessage::Resync(r) => Some(ValuationMessage::Resync(r.into())),
-            };
-            std::future::ready(out)
-        })))
+        let events = hub(ctx)?.subscribe().filter(move |m| {
+            std::future::ready(match m {
+                BusMessage::Event(ev) => valuation_of(ev).is_some_and(|e| f.matches(e)),
+                BusMessage::Resync(_) => true,
+            })
+        });
+        let events = super::tracked(events);
+        let events = match ctx.data_opt::<Handover>() {
+            // The connection renders them, shared with the subscriptions of the same document.
+            Some(h) => match h.give(events) {
+                Ok(()) => return Ok(stream::pending().boxed()),
+                Err(events) => events,
+            },
+            None => events,
+        };
+        Ok(events
+            .filter_map(|m| std::future::ready(valuation_message(m)))
+            .boxed())
     }
 
     /// The ranked top `first` of the board of a scoring profile (default: the default
@@ -174,6 +187,16 @@ impl Subscription {
             };
             std::future::ready(out)
         })))
+    }
+}
+
+/// What `listingValuationUpdated` yields for a message (that passed the filter).
+fn valuation_message(m: BusMessage) -> Option<ValuationMessage> {
+    match m {
+        BusMessage::Event(ev) => {
+            valuation_of(&ev).map(|e| ValuationMessage::Update(ListingValuationUpdate(e.clone())))
+        }
+        BusMessage::Resync(r) => Some(ValuationMessage::Resync(r.into())),
     }
 }
 
