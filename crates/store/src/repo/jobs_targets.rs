@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use domain::model::ValuationCause;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use crate::entity::listing;
-use crate::error::{Result, StoreError};
+use crate::error::{ErrCtx, Result, StoreError};
 use crate::store::Store;
 
 /// Ids per `IN (…)` list, well under both backends' parameter limits.
@@ -218,6 +219,38 @@ impl Store {
                 }
             }
         }
+    }
+
+    /// Makes PostgreSQL's statistics of `listings` roughly current before a job walks
+    /// `listings` listings: `ANALYZE` when the table was never analysed or its row estimate is
+    /// under half of that. A job pages by id (`id > cursor AND status IN (…) ORDER BY id
+    /// LIMIT n`); on a freshly seeded or imported table without statistics the planner takes
+    /// it for a few rows and sorts every remaining listing through the `(status, id)` index
+    /// for each batch — measured 12 ms instead of 0.2 ms per batch at 20,000 listings, and
+    /// growing with the table, so a full recalculation turned quadratic. Autovacuum catches up
+    /// only after its own delay. SQLite plans this walk by rowid without statistics.
+    pub async fn refresh_listing_statistics(&self, listings: u64) -> Result<()> {
+        if self.backend != DbBackend::Postgres {
+            return Ok(());
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'listings'::regclass",
+            ))
+            .await?;
+        let estimate: f64 = match row {
+            Some(r) => r.try_get("", "n")?,
+            None => -1.0,
+        };
+        if estimate < 0.0 || estimate < listings as f64 / 2.0 {
+            self.db
+                .execute_unprepared("ANALYZE listings")
+                .await
+                .map_err(|e| ErrCtx::write("listing").map(e))?;
+        }
+        Ok(())
     }
 
     /// How many listings `t` covers (ignoring `after_id`): the linked ones plus the explicit
