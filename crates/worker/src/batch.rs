@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use bus::{BusEvent, ListingValuationUpdated};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::model::{ListingValuation, ValuationCause};
 use serde_json::Value as Json;
 use store::revalue::{Evaluated, ValuationChange, Valuer, evaluate, revalue_with};
@@ -105,10 +105,13 @@ pub(crate) async fn commit(
         out.failed,
         batch.spent + clock.elapsed(),
     );
-    // Events come from the outputs just written: no second read of the listings.
+    // Events come from the outputs just written: no second read of the listings. Their `at`
+    // is the commit, as the API documents it: the valuation's own time is when it was
+    // evaluated, which the runner does while the previous batch is still being written.
+    let committed = Utc::now();
     for (c, cause) in changes {
         if c.written {
-            out.events.push(event(&c, cause, job_id));
+            out.events.push(event(&c, cause, job_id, committed));
         }
     }
     Ok(out)
@@ -164,7 +167,12 @@ fn metrics(v: &ListingValuation) -> Json {
     m
 }
 
-fn event(c: &ValuationChange, cause: ValuationCause, job_id: Uuid) -> BusEvent {
+fn event(
+    c: &ValuationChange,
+    cause: ValuationCause,
+    job_id: Uuid,
+    committed: DateTime<Utc>,
+) -> BusEvent {
     let v = &c.valuation;
     BusEvent::ListingValuationUpdated(ListingValuationUpdated {
         listing_id: c.listing_id,
@@ -177,7 +185,7 @@ fn event(c: &ValuationChange, cause: ValuationCause, job_id: Uuid) -> BusEvent {
         metrics: metrics(v),
         cause,
         job_id,
-        at: v.valued_at.unwrap_or_else(Utc::now),
+        at: committed,
     })
 }
 
