@@ -11,19 +11,15 @@ use std::time::Duration;
 use api::ApiConfig;
 use bus::{BusEvent, BusMessage, JobFinished, ListingValuationUpdated, RecalculationProgress};
 use chrono::Utc;
+use common::ws::{Socket, open, recv, send};
 use common::{TestApp, spawn_with};
 use domain::model::{DealClass, JobStatus, ValuationCause};
 use futures_util::{SinkExt, StreamExt};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use uuid::Uuid;
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 fn config() -> ApiConfig {
     ApiConfig {
@@ -37,41 +33,8 @@ async fn app() -> TestApp {
     spawn_with(test_support::TestDb::sqlite().await, 12, config()).await
 }
 
-async fn open(app: &TestApp, path: &str, subprotocol: Option<&str>) -> Socket {
-    let url = format!("{}{path}", app.url.replace("http://", "ws://"));
-    let mut req = url.into_client_request().unwrap();
-    if let Some(p) = subprotocol {
-        req.headers_mut()
-            .insert("Sec-WebSocket-Protocol", p.parse().unwrap());
-    }
-    tokio_tungstenite::connect_async(req).await.unwrap().0
-}
-
 async fn connect(app: &TestApp) -> Socket {
     open(app, "/graphql/ws", Some("graphql-transport-ws")).await
-}
-
-async fn send(ws: &mut Socket, v: Value) {
-    ws.send(Message::Text(v.to_string().into())).await.unwrap();
-}
-
-/// The next protocol message that is not a keepalive ping.
-async fn recv(ws: &mut Socket) -> Value {
-    loop {
-        let m = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("a message within 5 s")
-            .expect("the socket is open")
-            .unwrap();
-        if let Message::Text(t) = m {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            if v["type"] != "ping" {
-                return v;
-            }
-        } else if let Message::Close(c) = m {
-            panic!("closed: {c:?}");
-        }
-    }
 }
 
 /// Reads until the server closes; the close code and reason.

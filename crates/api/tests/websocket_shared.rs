@@ -13,18 +13,13 @@ use std::time::Duration;
 
 use bus::{BusEvent, BusMessage, ListingValuationUpdated};
 use chrono::Utc;
+use common::ws::{Socket, open, recv, send};
 use common::{TestApp, spawn};
 use domain::model::{DealClass, ValuationCause};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use uuid::Uuid;
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The document every "same document" subscriber runs (the benchmark's shape).
 const SHARED: &str = "subscription($f: ValuationEventFilter) { listingValuationUpdated(filter: $f) { \
@@ -32,13 +27,7 @@ const SHARED: &str = "subscription($f: ValuationEventFilter) { listingValuationU
     ... on Resync { reason } } }";
 
 async fn connect(app: &TestApp, token: Option<&str>) -> Socket {
-    let url = format!("{}/graphql/ws", app.url.replace("http://", "ws://"));
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let mut ws = tokio_tungstenite::connect_async(req).await.unwrap().0;
+    let mut ws = open(app, "/graphql/ws", Some("graphql-transport-ws")).await;
     let payload = token.map_or(json!({}), |t| json!({"token": t}));
     send(
         &mut ws,
@@ -49,28 +38,6 @@ async fn connect(app: &TestApp, token: Option<&str>) -> Socket {
     ws
 }
 
-async fn send(ws: &mut Socket, v: Value) {
-    ws.send(Message::Text(v.to_string().into())).await.unwrap();
-}
-
-/// The next protocol message that is not a keepalive ping.
-async fn recv(ws: &mut Socket) -> Value {
-    loop {
-        let m = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("a message within 5 s")
-            .expect("the socket is open")
-            .unwrap();
-        if let Message::Text(t) = m {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            if v["type"] != "ping" {
-                return v;
-            }
-        }
-    }
-}
-
-/// Nothing arrives for a while (what a filtered-out event looks like).
 async fn quiet(ws: &mut Socket) {
     let m = tokio::time::timeout(Duration::from_millis(300), ws.next()).await;
     assert!(m.is_err(), "unexpected message: {m:?}");

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use common::Proc;
+use common::jobs::newest_job;
 use common::live::*;
 use domain::model::JobStatus;
 use serde_json::{Value, json};
@@ -62,15 +63,6 @@ fn delivery(m: &Value, received: DateTime<Utc>) -> Option<(i64, f64)> {
     let id = decode_listing_id(u["listingId"].as_str()?);
     let at: DateTime<Utc> = u["at"].as_str()?.parse().ok()?;
     Some((id, (received - at).num_microseconds()? as f64 / 1000.0))
-}
-
-async fn newest_job(store: &Store) -> Option<domain::model::RecalculationJob> {
-    store
-        .jobs(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|j| j.status != JobStatus::Coalesced)
 }
 
 async fn wait_done(store: &Store, deadline: Duration) -> domain::model::RecalculationJob {

@@ -3,17 +3,16 @@
 //! rule, active iff its value is not 0; storage rates are given per 100 GB and stored per GB.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use domain::model::{self as m, ApiRole, ChangeMeta, ValuationCause};
+use domain::model::{self as m, ApiRole, ChangeMeta};
 use domain::valuation::validate_rule;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 
-use super::recalc;
 use super::rules::registry;
+use super::rules_changed;
 use crate::auth::{Caller, require};
 use crate::error::{ApiError, ApiResultExt, Code};
 use crate::query::store;
-use crate::recalc::RecalcScope;
 use crate::types::rules::RuleGroup;
 use crate::types::scalars::id_of;
 
@@ -244,9 +243,7 @@ impl BasicMutation {
             }
         }
         if changed {
-            recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
-                .await
-                .api()?;
+            rules_changed(ctx).await?;
         }
         Ok(RuleGroup(group))
     }

@@ -51,6 +51,19 @@ pub struct Deleted {
     pub deleted_id: ID,
 }
 
+/// A rule, group or ruleset changed: every listing may now value differently.
+pub(crate) async fn rules_changed(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    use crate::error::ApiResultExt as _;
+    recalc(
+        ctx,
+        RecalcScope::All,
+        domain::model::ValuationCause::RuleChange,
+    )
+    .await
+    .api()?;
+    Ok(())
+}
+
 /// Asks the worker to recalculate; the job id. A queue that is down fails the mutation with
 /// a clear message (its own write is committed; the job row stays queued and is enqueued
 /// again by the next request, when a worker starts, or when the workers' queue recovers).

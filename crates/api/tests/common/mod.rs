@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 use store::{StatementCounter, Store};
 use test_support::TestDb;
 
+pub mod ws;
+
 pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,

@@ -249,31 +249,32 @@ impl Store {
 
     /// Listings by id, for DataLoaders and workers.
     pub async fn listings_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Listing>> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let rows = listing::Entity::find()
-            .filter(listing::Column::Id.is_in(ids.to_vec()))
-            .all(&self.db)
-            .await?;
-        rows.into_iter()
-            .map(|m| listing_record(m).map(|l| (l.id, l)))
-            .collect()
+        self.listings_of(listing::Entity::find(), ids).await
     }
 
     /// Listings by id for revaluing: every column but the stored breakdown, which revaluing
     /// never reads (the valuation write compares it in SQL) and which is most of a row's
     /// bytes and parse time.
     pub async fn listings_for_valuation(&self, ids: &[i64]) -> Result<HashMap<i64, Listing>> {
+        let columns = <listing::Column as sea_orm::Iterable>::iter()
+            .filter(|c| !matches!(c, listing::Column::ValuationBreakdown));
+        let select = listing::Entity::find()
+            .select_only()
+            .columns(columns)
+            .column_as(Expr::cust("NULL"), "valuation_breakdown");
+        self.listings_of(select, ids).await
+    }
+
+    /// The listings `ids` as read by `select`, by id.
+    async fn listings_of(
+        &self,
+        select: sea_orm::Select<listing::Entity>,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Listing>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let columns = <listing::Column as sea_orm::Iterable>::iter()
-            .filter(|c| !matches!(c, listing::Column::ValuationBreakdown));
-        let rows = listing::Entity::find()
-            .select_only()
-            .columns(columns)
-            .column_as(Expr::cust("NULL"), "valuation_breakdown")
+        let rows = select
             .filter(listing::Column::Id.is_in(ids.to_vec()))
             .all(&self.db)
             .await?;

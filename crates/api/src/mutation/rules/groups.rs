@@ -2,15 +2,14 @@
 //! basic-valuation group).
 
 use async_graphql::{Context, ID, InputObject, Object};
-use domain::model::{self as m, ApiRole, ValuationCause};
+use domain::model::{self as m, ApiRole};
 
 use super::{meta, writable_group, writable_ruleset};
 use crate::auth::require;
 use crate::error::{ApiError, ApiResultExt};
 use crate::mutation::basic::not_basic;
-use crate::mutation::{Deleted, check_len, recalc};
+use crate::mutation::{Deleted, check_len, rules_changed};
 use crate::query::store;
-use crate::recalc::RecalcScope;
 use crate::types::rules::RuleGroup;
 use crate::types::scalars::{global_id, id_of};
 
@@ -109,9 +108,7 @@ impl RuleGroupMutation {
             d.is_active = x;
         }
         let g = s.update_rule_group(n, &d, &meta(ctx, None)).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
-            .await
-            .api()?;
+        rules_changed(ctx).await?;
         Ok(RuleGroup(g))
     }
 
@@ -125,9 +122,7 @@ impl RuleGroupMutation {
             .delete_rule_group(n, &meta(ctx, None))
             .await
             .api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
-            .await
-            .api()?;
+        rules_changed(ctx).await?;
         Ok(Deleted {
             deleted_id: global_id("RuleGroup", n),
         })

@@ -2,16 +2,15 @@
 //! tree and actions, and delete.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use domain::model::{self as m, ApiRole, ValuationCause};
+use domain::model::{self as m, ApiRole};
 use domain::valuation::validate_rule;
 
 use super::{JsonV, meta, registry, writable_group};
 use crate::auth::require;
 use crate::error::{ApiError, ApiResultExt};
 use crate::mutation::basic::not_basic;
-use crate::mutation::{Deleted, check_len, recalc};
+use crate::mutation::{Deleted, check_len, rules_changed};
 use crate::query::store;
-use crate::recalc::RecalcScope;
 use crate::types::rules::Rule;
 use crate::types::scalars::{global_id, id_of};
 
@@ -88,9 +87,7 @@ impl RuleItemMutation {
             .create_rule(&d, &meta(ctx, input.change_summary))
             .await
             .api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
-            .await
-            .api()?;
+        rules_changed(ctx).await?;
         Ok(Rule(r))
     }
 
@@ -141,9 +138,7 @@ impl RuleItemMutation {
             .update_rule(n, &d, &meta(ctx, input.change_summary))
             .await
             .api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
-            .await
-            .api()?;
+        rules_changed(ctx).await?;
         Ok(Rule(r))
     }
 
@@ -156,9 +151,7 @@ impl RuleItemMutation {
             not_basic(store(ctx), r.data.group_id).await.api()?;
         }
         store(ctx).delete_rule(n, &meta(ctx, None)).await.api()?;
-        recalc(ctx, RecalcScope::All, ValuationCause::RuleChange)
-            .await
-            .api()?;
+        rules_changed(ctx).await?;
         Ok(Deleted {
             deleted_id: global_id("Rule", n),
         })
