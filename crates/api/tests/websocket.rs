@@ -9,13 +9,12 @@ mod common;
 use std::time::Duration;
 
 use api::ApiConfig;
-use bus::{BusEvent, BusMessage, JobFinished, ListingValuationUpdated, RecalculationProgress};
+use bus::{BusEvent, BusMessage, JobFinished, RecalculationProgress};
 use chrono::Utc;
-use common::ws::{Socket, open, recv, send};
+use common::ws::{Socket, open, recv, send, valuation};
 use common::{TestApp, spawn_with};
 use domain::model::{DealClass, JobStatus, ValuationCause};
 use futures_util::{SinkExt, StreamExt};
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio_tungstenite::tungstenite::Message;
@@ -62,24 +61,6 @@ async fn subscribe(ws: &mut Socket, id: &str, query: &str) {
         json!({"type": "subscribe", "id": id, "payload": {"query": query}}),
     )
     .await;
-}
-
-fn valuation(listing_id: i64, prev: Option<DealClass>, now: Option<DealClass>) -> BusMessage {
-    BusMessage::Event(Arc::new(BusEvent::ListingValuationUpdated(
-        ListingValuationUpdated {
-            listing_id,
-            price_usd: Decimal::from(400),
-            previous_adjusted_price_usd: Some(Decimal::from(390)),
-            adjusted_price_usd: Some(Decimal::from(290)),
-            previous_deal_class: prev,
-            deal_class: now,
-            delta_pct: Some(Decimal::new(2750, 2)),
-            metrics: json!({"dollar_per_cpu_mark_multi_adjusted": "0.0250"}),
-            cause: ValuationCause::RuleChange,
-            job_id: Uuid::nil(),
-            at: Utc::now(),
-        },
-    )))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

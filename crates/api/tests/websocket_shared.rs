@@ -8,18 +8,14 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use bus::{BusEvent, BusMessage, ListingValuationUpdated};
-use chrono::Utc;
-use common::ws::{Socket, open, recv, send};
+use bus::BusMessage;
+use common::ws::{self, Socket, open, recv, send};
 use common::{TestApp, spawn};
-use domain::model::{DealClass, ValuationCause};
+use domain::model::DealClass;
 use futures_util::StreamExt;
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 /// The document every "same document" subscriber runs (the benchmark's shape).
 const SHARED: &str = "subscription($f: ValuationEventFilter) { listingValuationUpdated(filter: $f) { \
@@ -62,22 +58,13 @@ async fn readers(app: &TestApp, n: usize) {
     assert_eq!(app.hub.readers(), n);
 }
 
+/// A valuation event that makes a listing a great deal.
 fn valuation(listing_id: i64) -> BusMessage {
-    BusMessage::Event(Arc::new(BusEvent::ListingValuationUpdated(
-        ListingValuationUpdated {
-            listing_id,
-            price_usd: Decimal::from(400),
-            previous_adjusted_price_usd: Some(Decimal::from(390)),
-            adjusted_price_usd: Some(Decimal::from(290)),
-            previous_deal_class: Some(DealClass::Neutral),
-            deal_class: Some(DealClass::GreatDeal),
-            delta_pct: Some(Decimal::new(2750, 2)),
-            metrics: json!({}),
-            cause: ValuationCause::RuleChange,
-            job_id: Uuid::nil(),
-            at: Utc::now(),
-        },
-    )))
+    ws::valuation(
+        listing_id,
+        Some(DealClass::Neutral),
+        Some(DealClass::GreatDeal),
+    )
 }
 
 fn only(ids: &[i64]) -> Value {

@@ -1,9 +1,16 @@
 //! Raw `graphql-transport-ws` client helpers shared by the WebSocket tests.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use bus::{BusEvent, BusMessage, ListingValuationUpdated};
+use chrono::Utc;
+use domain::model::{DealClass, ValuationCause};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -45,4 +52,24 @@ pub async fn recv(ws: &mut Socket) -> Value {
             panic!("closed: {c:?}");
         }
     }
+}
+
+/// A listing's valuation event as the worker publishes it (400 → 290), moving its deal class
+/// from `prev` to `now`.
+pub fn valuation(listing_id: i64, prev: Option<DealClass>, now: Option<DealClass>) -> BusMessage {
+    BusMessage::Event(Arc::new(BusEvent::ListingValuationUpdated(
+        ListingValuationUpdated {
+            listing_id,
+            price_usd: Decimal::from(400),
+            previous_adjusted_price_usd: Some(Decimal::from(390)),
+            adjusted_price_usd: Some(Decimal::from(290)),
+            previous_deal_class: prev,
+            deal_class: now,
+            delta_pct: Some(Decimal::new(2750, 2)),
+            metrics: json!({"dollar_per_cpu_mark_multi_adjusted": "0.0250"}),
+            cause: ValuationCause::RuleChange,
+            job_id: Uuid::nil(),
+            at: Utc::now(),
+        },
+    )))
 }
