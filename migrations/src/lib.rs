@@ -10,7 +10,9 @@
 //!   (decimal TEXT, RFC 3339 TEXT, JSON TEXT, BLOB). Money never becomes REAL.
 //! - one file per migration (sea-orm names a migration after its file), one per aggregate
 //!   group, in dependency order: catalogue, rules, listings, custom fields, imports, jobs and
-//!   history, settings and tokens.
+//!   history, settings and tokens, then the listing valuation split (outputs that a rule
+//!   change rewrites moved to a narrow `listing_valuations` table, read through the
+//!   `listing_rows` view).
 
 pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -22,6 +24,7 @@ mod m20250101_000004_custom_fields;
 mod m20250101_000005_imports;
 mod m20250101_000006_jobs_history;
 mod m20250101_000007_settings_tokens;
+mod m20250101_000008_listing_valuations;
 pub mod sql;
 
 /// Every migration in order.
@@ -38,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250101_000005_imports::Migration),
             Box::new(m20250101_000006_jobs_history::Migration),
             Box::new(m20250101_000007_settings_tokens::Migration),
+            Box::new(m20250101_000008_listing_valuations::Migration),
         ]
     }
 }

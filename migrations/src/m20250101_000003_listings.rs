@@ -10,7 +10,7 @@ pub struct Migration;
 
 const CONDITIONS: &[&str] = &["new", "refurb", "used"];
 const STATUSES: &[&str] = &["active", "pending", "archived"];
-const DEAL_CLASSES: &[&str] = &[
+pub(crate) const DEAL_CLASSES: &[&str] = &[
     "great_deal",
     "good_deal",
     "light_saving",

@@ -16,6 +16,18 @@ fn upd(id: i64, v: ListingValuation) -> ValuationUpdate {
     }
 }
 
+/// A listing's `updated_at` and `valued_at`.
+async fn stamp(
+    s: &store::Store,
+    id: i64,
+) -> (
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+) {
+    let l = s.listing(id).await.unwrap().unwrap();
+    (l.updated_at, l.valuation.valued_at)
+}
+
 async fn bulk_writes_exactly_the_changed_rows(f: Fixture) {
     let s = &f.store;
     let mut ids = Vec::new();
@@ -41,7 +53,11 @@ async fn bulk_writes_exactly_the_changed_rows(f: Fixture) {
         Some(dec("0.0123"))
     );
     assert_eq!(l.valuation.deal_class, Some(DealClass::Neutral));
-    let stamp = l.updated_at;
+    // (updated_at, valued_at) of each listing after its first valuation.
+    let mut stamps = Vec::new();
+    for id in &ids {
+        stamps.push(stamp(s, *id).await);
+    }
 
     // Same values again (a new evaluatedAt/valued_at is not a change): nothing written.
     let again: Vec<_> = ids
@@ -55,11 +71,7 @@ async fn bulk_writes_exactly_the_changed_rows(f: Fixture) {
         .collect();
     let out = s.bulk_update_valuations(&again).await.unwrap();
     assert_eq!((out.changed, out.unchanged, out.history_rows), (0, 5, 0));
-    assert_eq!(
-        s.listing(ids[0]).await.unwrap().unwrap().updated_at,
-        stamp,
-        "row untouched"
-    );
+    assert_eq!(stamp(s, ids[0]).await, stamps[0], "rows untouched");
 
     // Two adjusted prices change, one score changes (no price change → no history).
     let mut batch: Vec<_> = ids.iter().map(|id| upd(*id, valuation("180"))).collect();
@@ -81,7 +93,19 @@ async fn bulk_writes_exactly_the_changed_rows(f: Fixture) {
             .score_composite,
         Some(dec("42.5"))
     );
-    assert_eq!(s.listing(ids[4]).await.unwrap().unwrap().updated_at, stamp);
+    assert_eq!(stamp(s, ids[4]).await, stamps[4], "unchanged row untouched");
+    // A rule-dependent change rewrites the valuation row only: the listing row (and its
+    // `updated_at`) stays; a metric change rewrites the listing row.
+    let (updated, valued) = stamp(s, ids[1]).await;
+    assert_eq!(
+        updated, stamps[1].0,
+        "listing row untouched by a valuation change"
+    );
+    assert_ne!(valued, stamps[1].1, "valued_at moves with the valuation");
+    assert!(
+        stamp(s, ids[3]).await.0 > stamps[3].0,
+        "a metric change moves updated_at"
+    );
     let h = s.valuation_history(ids[1], 10).await.unwrap();
     assert_eq!(
         h.iter().map(|e| e.adjusted_price_usd).collect::<Vec<_>>(),

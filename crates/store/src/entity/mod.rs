@@ -14,6 +14,7 @@ pub(crate) use admin::recalculation_job;
 pub(crate) use admin::{api_token, application_setting, import_session, import_session_audit};
 pub(crate) use catalogue::{cpu, gpu, port, ports_profile, ram_spec, storage_profile};
 pub(crate) use custom_fields::{attribute_history, custom_field, custom_field_audit};
-pub(crate) use listings::{listing, listing_component, listing_disabled_ruleset, listing_score};
+pub(crate) use listings::listing_score;
+pub(crate) use listings::{listing, listing_base, listing_component, listing_disabled_ruleset};
 pub(crate) use listings::{scoring_profile, valuation_history};
 pub(crate) use rules::{rule, rule_audit, rule_group, rule_version, ruleset};

@@ -39,14 +39,14 @@ impl Store {
         let score = match profile_id {
             Some(p) => {
                 q.push(
-                    "SELECT listings.* FROM listings LEFT JOIN listing_scores s \
+                    "SELECT listings.* FROM listing_rows listings LEFT JOIN listing_scores s \
                      ON s.listing_id = listings.id AND s.profile_id = ",
                 )
                 .bind(p);
                 num_expr(&q, "s.score")
             }
             None => {
-                q.push("SELECT listings.* FROM listings");
+                q.push("SELECT listings.* FROM listing_rows listings");
                 num_expr(&q, "listings.score_composite")
             }
         };

@@ -25,7 +25,7 @@ use super::listings::{listing_active, listing_record};
 use super::obj_or_empty;
 use super::profiles::insert_ports;
 use crate::dec::{Dec, now};
-use crate::entity::{cpu, gpu, import_session_audit, listing, port, ports_profile};
+use crate::entity::{cpu, gpu, import_session_audit, listing, listing_base, port, ports_profile};
 use crate::error::{ErrCtx, Result};
 use crate::store::Store;
 
@@ -147,12 +147,12 @@ impl Store {
         }
         if !titles.is_empty() {
             // One pass over (id, title, price): cheaper than thousands of unindexed lookups.
-            let rows = listing::Entity::find()
+            let rows = listing_base::Entity::find()
                 .select_only()
                 .columns([
-                    listing::Column::Id,
-                    listing::Column::Title,
-                    listing::Column::PriceUsd,
+                    listing_base::Column::Id,
+                    listing_base::Column::Title,
+                    listing_base::Column::PriceUsd,
                 ])
                 .into_tuple::<(i64, String, Dec)>()
                 .all(&self.db)
@@ -350,7 +350,7 @@ impl Store {
             am.updated_at = Set(t);
             if let Some(id) = l.update_id {
                 am.id = Set(id);
-                listing::Entity::update(am)
+                listing_base::Entity::update(am)
                     .exec(&txn)
                     .await
                     .map_err(|e| ErrCtx::write("listing").map(e))?;
@@ -391,14 +391,14 @@ impl Store {
 
 async fn insert_listings<C: ConnectionTrait>(
     db: &C,
-    rows: &mut Vec<listing::ActiveModel>,
+    rows: &mut Vec<listing_base::ActiveModel>,
     out: &mut ImportOutcome,
 ) -> Result<u64> {
     if rows.is_empty() {
         return Ok(0);
     }
     let n = rows.len();
-    let ids = listing::Entity::insert_many(std::mem::take(rows))
+    let ids = listing_base::Entity::insert_many(std::mem::take(rows))
         .exec_with_returning_keys(db)
         .await
         .map_err(|e| ErrCtx::write("listing").map(e))?;

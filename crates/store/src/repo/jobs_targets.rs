@@ -13,7 +13,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
-use crate::entity::listing;
+use crate::entity::listing_base;
 use crate::error::{ErrCtx, Result, StoreError};
 use crate::store::Store;
 
@@ -124,7 +124,7 @@ impl RecalcTargets {
 
     /// Active/pending listings selected by `all`, CPUs or GPUs (never true when none is set).
     fn linked(&self) -> Condition {
-        let live = listing::Column::Status.is_in(["active", "pending"]);
+        let live = listing_base::Column::Status.is_in(["active", "pending"]);
         if self.all {
             return Condition::all().add(live);
         }
@@ -134,15 +134,15 @@ impl RecalcTargets {
         if !self.cpu_ids.is_empty() {
             by_link = by_link.add(
                 Condition::all()
-                    .add(listing::Column::CpuId.is_not_null())
-                    .add(listing::Column::CpuId.is_in(self.cpu_ids.clone())),
+                    .add(listing_base::Column::CpuId.is_not_null())
+                    .add(listing_base::Column::CpuId.is_in(self.cpu_ids.clone())),
             );
         }
         if !self.gpu_ids.is_empty() {
             by_link = by_link.add(
                 Condition::all()
-                    .add(listing::Column::GpuId.is_not_null())
-                    .add(listing::Column::GpuId.is_in(self.gpu_ids.clone())),
+                    .add(listing_base::Column::GpuId.is_not_null())
+                    .add(listing_base::Column::GpuId.is_in(self.gpu_ids.clone())),
             );
         }
         if self.cpu_ids.is_empty() && self.gpu_ids.is_empty() {
@@ -189,21 +189,21 @@ impl Store {
             let full = window.len() as u64 == limit;
             let mut cond = Condition::any().add(t.linked());
             if !window.is_empty() {
-                cond = cond.add(listing::Column::Id.is_in(window.clone()));
+                cond = cond.add(listing_base::Column::Id.is_in(window.clone()));
             }
-            let mut q = listing::Entity::find()
+            let mut q = listing_base::Entity::find()
                 .select_only()
-                .column(listing::Column::Id)
-                .column(listing::Column::CpuId)
-                .column(listing::Column::GpuId)
-                .filter(listing::Column::Id.gt(after))
+                .column(listing_base::Column::Id)
+                .column(listing_base::Column::CpuId)
+                .column(listing_base::Column::GpuId)
+                .filter(listing_base::Column::Id.gt(after))
                 .filter(cond);
             let window_end = window.last().copied();
             if let (true, Some(end)) = (full, window_end) {
-                q = q.filter(listing::Column::Id.lte(end));
+                q = q.filter(listing_base::Column::Id.lte(end));
             }
             let rows: Vec<(i64, Option<i64>, Option<i64>)> = q
-                .order_by_asc(listing::Column::Id)
+                .order_by_asc(listing_base::Column::Id)
                 .limit(limit)
                 .into_tuple()
                 .all(&self.db)
@@ -221,7 +221,8 @@ impl Store {
         }
     }
 
-    /// Makes PostgreSQL's statistics of `listings` roughly current before a job walks
+    /// Makes PostgreSQL's statistics of `listings` (and `listing_valuations`, which the
+    /// valuation write joins) roughly current before a job walks
     /// `listings` listings: `ANALYZE` when the table was never analysed or its row estimate is
     /// under half of that. A job pages by id (`id > cursor AND status IN (…) ORDER BY id
     /// LIMIT n`); on a freshly seeded or imported table without statistics the planner takes
@@ -246,7 +247,7 @@ impl Store {
         };
         if estimate < 0.0 || estimate < listings as f64 / 2.0 {
             self.db
-                .execute_unprepared("ANALYZE listings")
+                .execute_unprepared("ANALYZE listings, listing_valuations")
                 .await
                 .map_err(|e| ErrCtx::write("listing").map(e))?;
         }
@@ -256,13 +257,13 @@ impl Store {
     /// How many listings `t` covers (ignoring `after_id`): the linked ones plus the explicit
     /// ids that exist and are not linked.
     pub async fn count_recalc_targets(&self, t: &RecalcTargets) -> Result<u64> {
-        let mut n = listing::Entity::find()
+        let mut n = listing_base::Entity::find()
             .filter(t.linked())
             .count(&self.db)
             .await?;
         for chunk in t.listing_ids.chunks(IN_CHUNK) {
-            n += listing::Entity::find()
-                .filter(listing::Column::Id.is_in(chunk.to_vec()))
+            n += listing_base::Entity::find()
+                .filter(listing_base::Column::Id.is_in(chunk.to_vec()))
                 .filter(t.linked().not())
                 .count(&self.db)
                 .await?;

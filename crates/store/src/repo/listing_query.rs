@@ -2,6 +2,8 @@
 //!
 //! Every sort is `(key, id)` in one direction; for the indexed keys this matches the
 //! `(key, id)` indexes of the migration, so a page is an index range scan whatever its depth.
+//! Listings are read through the `listing_rows` view (aliased `listings`), which joins each
+//! listing with its `listing_valuations` row.
 //! Nullable keys (valuation outputs, optional components) put NULLs last: a page first walks the non-null range with a row-value bound
 //! `(key, id) > (v, id0)`, then, when that runs out, the NULL rows by id. On SQLite decimal
 //! text is compared and ordered through `CAST(key AS REAL)`, the expression the indexes use.
@@ -192,7 +194,7 @@ impl Store {
     /// [`Store::list_listings`]).
     pub async fn count_matching_listings(&self, filter: &ListingFilter) -> Result<u64> {
         let mut q = Sql::new(self.backend);
-        q.push("SELECT COUNT(*) AS n FROM listings WHERE 1 = 1");
+        q.push("SELECT COUNT(*) AS n FROM listing_rows listings WHERE 1 = 1");
         push_filters(&mut q, filter)?;
         let row = self
             .db
@@ -304,7 +306,7 @@ fn segment_query(
     if let Some(joined) = sort.key.joined() {
         q.push(&format!(", {joined} AS sort_k0"));
     }
-    q.push(" FROM listings WHERE 1 = 1");
+    q.push(" FROM listing_rows listings WHERE 1 = 1");
     push_filters(&mut q, filter)?;
     let keyed: &[Part] = if seg.nulls { &[] } else { &parts };
     if nullable {
@@ -338,11 +340,19 @@ fn segment_query(
                     .collect()
             }
         };
-        for (p, v) in keyed.iter().zip(values) {
+        for (p, v) in keyed.iter().zip(&values) {
             bind_key(&mut q, p.kind, v, field)?;
             q.push(", ");
         }
         q.bind(c.id).push(")");
+        // The same bound on the leading key alone, implied by the row bound: a row comparison
+        // is an index condition only when all its columns belong to one index, and the
+        // `listing_rows` view's `id` is `listings.id` while the valuation keys' indexes are
+        // `(key, listing_id)` on `listing_valuations`. This one always is.
+        if let (Some(p), Some(v)) = (keyed.first(), values.first()) {
+            q.push(&format!(" AND {} {op}= ", p.expr));
+            bind_key(&mut q, p.kind, v, field)?;
+        }
     }
     let dir = if sort.descending != seg.backward {
         "DESC"

@@ -9,7 +9,7 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 use super::{obj_or_empty, parse_enum};
 use crate::dec::{Dec, now};
-use crate::entity::{listing, listing_component, listing_disabled_ruleset};
+use crate::entity::{listing, listing_base, listing_component, listing_disabled_ruleset};
 use crate::error::{ErrCtx, Result, StoreError};
 use crate::store::Store;
 
@@ -95,7 +95,7 @@ pub(crate) fn listing_record(m: listing::Model) -> Result<Listing> {
     })
 }
 
-pub(crate) fn listing_active(d: &ListingData) -> Result<listing::ActiveModel> {
+pub(crate) fn listing_active(d: &ListingData) -> Result<listing_base::ActiveModel> {
     let title = d.title.trim();
     let n = title.chars().count();
     if !(3..=255).contains(&n) {
@@ -111,7 +111,7 @@ pub(crate) fn listing_active(d: &ListingData) -> Result<listing::ActiveModel> {
             v.clone()
         }
     };
-    Ok(listing::ActiveModel {
+    Ok(listing_base::ActiveModel {
         title: Set(title.to_owned()),
         listing_url: Set(d.listing_url.clone().filter(|u| !u.trim().is_empty())),
         url_key: Set(url_key(d.listing_url.as_deref())?),
@@ -145,6 +145,14 @@ pub(crate) fn listing_active(d: &ListingData) -> Result<listing::ActiveModel> {
         ruleset_id: Set(d.ruleset_id),
         ..Default::default()
     })
+}
+
+/// The listing as readers see it (with its valuation outputs), inside the write's transaction.
+async fn read_row<C: ConnectionTrait>(db: &C, id: i64) -> Result<listing::Model> {
+    listing::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("listing", id))
 }
 
 async fn replace_children<C: ConnectionTrait>(db: &C, id: i64, w: &ListingWrite) -> Result<()> {
@@ -200,13 +208,14 @@ impl Store {
         am.created_at = Set(t);
         am.updated_at = Set(t);
         let txn = self.begin_write().await?;
-        let m = listing::Entity::insert(am)
+        let m = listing_base::Entity::insert(am)
             .exec_with_returning(&txn)
             .await
             .map_err(|e| ErrCtx::write("listing").map(e))?;
         replace_children(&txn, m.id, w).await?;
+        let row = read_row(&txn, m.id).await?;
         txn.commit().await?;
-        listing_record(m)
+        listing_record(row)
     }
 
     /// Replaces a listing's fields, components and disabled rulesets; valuation outputs are
@@ -216,19 +225,20 @@ impl Store {
         am.id = Set(id);
         am.updated_at = Set(now());
         let txn = self.begin_write().await?;
-        let m = match listing::Entity::update(am).exec(&txn).await {
-            Ok(m) => m,
+        match listing_base::Entity::update(am).exec(&txn).await {
+            Ok(_) => {}
             Err(DbErr::RecordNotUpdated) => return Err(StoreError::not_found("listing", id)),
             Err(e) => return Err(ErrCtx::write("listing").map(e)),
-        };
+        }
         replace_children(&txn, id, w).await?;
+        let row = read_row(&txn, id).await?;
         txn.commit().await?;
-        listing_record(m)
+        listing_record(row)
     }
 
     /// Deletes a listing (components, scores, history cascade).
     pub async fn delete_listing(&self, id: i64) -> Result<()> {
-        let res = listing::Entity::delete_by_id(id)
+        let res = listing_base::Entity::delete_by_id(id)
             .exec(&self.db)
             .await
             .map_err(|e| ErrCtx::delete("listing", id).map(e))?;
@@ -322,18 +332,18 @@ impl Store {
     /// Number of listings.
     pub async fn count_listings(&self) -> Result<u64> {
         use sea_orm::PaginatorTrait;
-        Ok(listing::Entity::find().count(&self.db).await?)
+        Ok(listing_base::Entity::find().count(&self.db).await?)
     }
 
     /// Ids of listings with `status` in active/pending, after `after_id`, for job batches.
     pub async fn active_listing_ids(&self, after_id: i64, limit: u64) -> Result<Vec<i64>> {
         use sea_orm::QuerySelect;
-        Ok(listing::Entity::find()
+        Ok(listing_base::Entity::find()
             .select_only()
-            .column(listing::Column::Id)
-            .filter(listing::Column::Id.gt(after_id))
-            .filter(listing::Column::Status.is_in(["active", "pending"]))
-            .order_by_asc(listing::Column::Id)
+            .column(listing_base::Column::Id)
+            .filter(listing_base::Column::Id.gt(after_id))
+            .filter(listing_base::Column::Status.is_in(["active", "pending"]))
+            .order_by_asc(listing_base::Column::Id)
             .limit(limit)
             .into_tuple()
             .all(&self.db)
