@@ -143,3 +143,54 @@ async fn bulk_writes_exactly_the_changed_rows(f: Fixture) {
 }
 
 both!(bulk_writes_exactly_the_changed_rows);
+
+/// Every listing has exactly one `listing_valuations` row, however it was inserted (the
+/// store, a raw multi-row INSERT as imports and seeds issue), and loses it with the listing.
+async fn every_listing_has_one_valuation_row(f: Fixture) {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let s = &f.store;
+    let created = s.create_listing(&listing("Unit A", "200")).await.unwrap();
+    assert_eq!(created.valuation.adjusted_price_usd, None, "not valued yet");
+    let conn = Database::connect(f.db.url.as_str()).await.unwrap();
+    let backend = conn.get_database_backend();
+    let now = if backend == sea_orm::DbBackend::Sqlite {
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    } else {
+        "now()"
+    };
+    conn.execute_unprepared(&format!(
+        "INSERT INTO listings (title, price_usd, url_key, created_at, updated_at) VALUES \
+         ('Raw one', '10.00', '', {now}, {now}), ('Raw two', '20.00', '', {now}, {now})"
+    ))
+    .await
+    .unwrap();
+    let count = |sql: &'static str| {
+        let conn = &conn;
+        async move {
+            let row = conn
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    let orphans = "SELECT COUNT(*) AS n FROM listings l WHERE NOT EXISTS \
+                   (SELECT 1 FROM listing_valuations v WHERE v.listing_id = l.id)";
+    assert_eq!(count("SELECT COUNT(*) AS n FROM listings").await, 3);
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM listing_valuations").await,
+        3
+    );
+    assert_eq!(count(orphans).await, 0);
+    assert_eq!(s.count_listings().await.unwrap(), 3);
+
+    s.delete_listing(created.id).await.unwrap();
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM listing_valuations").await,
+        2
+    );
+    assert!(s.listing(created.id).await.unwrap().is_none());
+}
+
+both!(every_listing_has_one_valuation_row);

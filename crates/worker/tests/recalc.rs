@@ -173,7 +173,8 @@ async fn cpu_change_revalues_only_its_listings(db: Db, kind: Bus) {
     f.cleanup().await;
 }
 
-/// A listing whose write fails (a trigger refuses it) is counted; its batch commits the rest.
+/// A listing whose write fails (a trigger refuses its valuation row) is counted; its batch
+/// commits the rest.
 async fn failing_listing_is_counted_and_the_batch_commits(db: Db, kind: Bus) {
     let Some(f) = fixture(db, kind, 60).await else {
         return;
@@ -185,7 +186,8 @@ async fn failing_listing_is_counted_and_the_batch_commits(db: Db, kind: Bus) {
     let conn = Database::connect(f.db.url.as_str()).await.unwrap();
     let ddl = match db {
         Db::Sqlite => vec![format!(
-            "CREATE TRIGGER refuse_one BEFORE UPDATE ON listings WHEN NEW.id = {bad} \
+            "CREATE TRIGGER refuse_one BEFORE UPDATE ON listing_valuations \
+             WHEN NEW.listing_id = {bad} \
              BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
         )],
         Db::Postgres => vec![
@@ -193,8 +195,8 @@ async fn failing_listing_is_counted_and_the_batch_commits(db: Db, kind: Bus) {
              RAISE EXCEPTION 'refused by test'; END $$ LANGUAGE plpgsql"
                 .to_owned(),
             format!(
-                "CREATE TRIGGER refuse_one BEFORE UPDATE ON listings FOR EACH ROW \
-                 WHEN (NEW.id = {bad}) EXECUTE FUNCTION refuse_one()"
+                "CREATE TRIGGER refuse_one BEFORE UPDATE ON listing_valuations FOR EACH ROW \
+                 WHEN (NEW.listing_id = {bad}) EXECUTE FUNCTION refuse_one()"
             ),
         ],
     };
