@@ -3,50 +3,77 @@
 use domain::model::{BulkOutcome, ValuationUpdate};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbBackend, Value};
-use serde_json::Value as Json;
+use std::io::Write as _;
 
 use super::{METRIC_COLUMNS, VALUATION_COLUMNS, job_uuid};
 use crate::dec::{Dec, Sql};
 use crate::error::{ErrCtx, Result, StoreError};
 
-/// A decimal as JSON text at the column's scale (`jsonb_to_recordset` casts it to NUMERIC
-/// exactly; a JSON number would go through no float either, but text keeps the scale visible).
-fn jdec(d: Option<Decimal>, dp: u32) -> Json {
+/// Appends `"key":` and the decimal as a JSON string at the column's scale, or `null`
+/// (`jsonb_to_recordset` casts the text to NUMERIC exactly; text keeps the scale visible).
+fn push_decimal(out: &mut Vec<u8>, key: &str, d: Option<Decimal>, money: bool) {
+    push_key(out, key);
     match d {
-        Some(d) if dp == 2 => Json::String(Dec::money(d).0.to_string()),
-        Some(d) => Json::String(Dec::ratio(d).0.to_string()),
-        None => Json::Null,
+        Some(d) => {
+            let d = if money {
+                Dec::money(d).0
+            } else {
+                Dec::ratio(d).0
+            };
+            // Decimal's Display is plain digits, sign and point: nothing to escape.
+            let _ = write!(out, "\"{d}\"");
+        }
+        None => out.extend_from_slice(b"null"),
     }
 }
 
-/// The chunk as the `jsonb` array `jsonb_to_recordset` expands (keys = the record columns).
-fn records(chunk: &[ValuationUpdate], at: chrono::DateTime<chrono::Utc>) -> Result<Json> {
-    let mut rows = Vec::with_capacity(chunk.len());
-    for u in chunk {
+/// Appends `"key":` (keys are the record's column names: nothing to escape).
+fn push_key(out: &mut Vec<u8>, key: &str) {
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    let _ = write!(out, "\"{key}\":");
+}
+
+/// Appends `"key":"text"` for identifier-like text (enum names, RFC 3339 times, UUIDs), or
+/// `null`.
+fn push_plain(out: &mut Vec<u8>, key: &str, text: Option<&str>) {
+    push_key(out, key);
+    match text {
+        Some(t) => {
+            let _ = write!(out, "\"{t}\"");
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// The chunk as the JSON text of the array `jsonb_to_recordset` expands (keys = the record
+/// columns), written straight from the borrowed outputs: no `serde_json::Value` tree per row
+/// and no copy of the breakdown, which is most of a row's bytes.
+fn records(chunk: &[ValuationUpdate], at: chrono::DateTime<chrono::Utc>) -> Result<String> {
+    let mut out: Vec<u8> = Vec::with_capacity(chunk.len() * 640);
+    out.push(b'[');
+    for (i, u) in chunk.iter().enumerate() {
         let v = &u.valuation;
-        let mut o =
-            serde_json::Map::with_capacity(VALUATION_COLUMNS.len() + METRIC_COLUMNS.len() + 3);
-        o.insert("id".into(), Json::from(u.listing_id));
-        o.insert("adjusted_price_usd".into(), jdec(v.adjusted_price_usd, 2));
-        o.insert(
-            "valuation_breakdown".into(),
-            v.valuation_breakdown.clone().unwrap_or(Json::Null),
-        );
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = write!(out, "{{\"id\":{}", u.listing_id);
+        push_decimal(&mut out, "adjusted_price_usd", v.adjusted_price_usd, true);
+        push_key(&mut out, "valuation_breakdown");
+        match &v.valuation_breakdown {
+            Some(b) => serde_json::to_writer(&mut out, b)
+                .map_err(|e| StoreError::validation("valuation_breakdown", e.to_string()))?,
+            None => out.extend_from_slice(b"null"),
+        }
         // RFC 3339 with microseconds: what TIMESTAMPTZ keeps, so the value round-trips.
-        o.insert(
-            "valued_at".into(),
-            Json::String(
-                v.valued_at
-                    .unwrap_or(at)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            ),
-        );
-        o.insert(
-            "deal_class".into(),
-            v.deal_class
-                .map_or(Json::Null, |c| Json::String(c.as_str().to_owned())),
-        );
-        o.insert("delta_pct".into(), jdec(v.delta_pct, 2));
+        let valued_at = v
+            .valued_at
+            .unwrap_or(at)
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        push_plain(&mut out, "valued_at", Some(&valued_at));
+        push_plain(&mut out, "deal_class", v.deal_class.map(|c| c.as_str()));
+        push_decimal(&mut out, "delta_pct", v.delta_pct, true);
         for (k, d) in [
             ("score_cpu_multi", v.score_cpu_multi),
             ("score_cpu_single", v.score_cpu_single),
@@ -64,16 +91,15 @@ fn records(chunk: &[ValuationUpdate], at: chrono::DateTime<chrono::Utc>) -> Resu
                 v.dollar_per_cpu_mark_single_adjusted,
             ),
         ] {
-            o.insert(k.into(), jdec(d, 4));
+            push_decimal(&mut out, k, d, false);
         }
-        o.insert("cause".into(), Json::String(u.cause.as_str().to_owned()));
-        o.insert(
-            "job_id".into(),
-            job_uuid(&u.job_id)?.map_or(Json::Null, |j| Json::String(j.to_string())),
-        );
-        rows.push(Json::Object(o));
+        push_plain(&mut out, "cause", Some(u.cause.as_str()));
+        let job = job_uuid(&u.job_id)?.map(|j| j.to_string());
+        push_plain(&mut out, "job_id", job.as_deref());
+        out.push(b'}');
     }
-    Ok(Json::Array(rows))
+    out.push(b']');
+    String::from_utf8(out).map_err(|_| StoreError::internal("valuation rows are not UTF-8"))
 }
 
 /// The breakdown without `evaluatedAt` (§4.9), as `breakdown_key` does in Rust.
@@ -122,10 +148,10 @@ pub(super) async fn chunk<C: ConnectionTrait>(
             .join(", ")
     };
     let mut q = Sql::new(DbBackend::Postgres);
-    q.push("WITH v AS (SELECT * FROM jsonb_to_recordset(")
-        .bind(Value::Json(Some(Box::new(rows))))
+    q.push("WITH v AS (SELECT * FROM jsonb_to_recordset(CAST(")
+        .bind(Value::String(Some(rows)))
         .push(&format!(
-            ") AS v(id bigint, {}, cause text, job_id uuid)), ",
+            " AS jsonb)) AS v(id bigint, {}, cause text, job_id uuid)), ",
             record.join(", ")
         ))
         .push(&format!(
@@ -195,4 +221,89 @@ pub(super) async fn chunk<C: ConnectionTrait>(
     out.unchanged += found.saturating_sub(changed);
     out.history_rows += history;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use domain::model::{DealClass, ListingValuation, ValuationCause, ValuationUpdate};
+    use rust_decimal::Decimal;
+    use serde_json::json;
+
+    use super::records;
+
+    #[test]
+    fn records_are_the_json_rows_jsonb_to_recordset_reads() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:00:00.123456Z")
+            .unwrap()
+            .to_utc();
+        let full = ValuationUpdate {
+            listing_id: 7,
+            valuation: ListingValuation {
+                adjusted_price_usd: Some(Decimal::new(123_456, 3)),
+                valuation_breakdown: Some(json!({"note": "a \"quoted\" \\ ünïcode\nline"})),
+                deal_class: Some(DealClass::GoodDeal),
+                delta_pct: Some(Decimal::new(-512, 2)),
+                dollar_per_cpu_mark_multi_adjusted: Some(Decimal::new(1, 5)),
+                ..Default::default()
+            },
+            cause: ValuationCause::RuleChange,
+            job_id: Some("6f1c1a2e-8e55-4d7a-9d59-0c7c4f1d2b3a".into()),
+        };
+        let empty = ValuationUpdate {
+            listing_id: 8,
+            valuation: ListingValuation::default(),
+            cause: ValuationCause::Manual,
+            job_id: None,
+        };
+        let text = records(&[full, empty], at).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let nulls = |mut row: serde_json::Value, keys: &[&str]| {
+            for k in keys {
+                row[*k] = serde_json::Value::Null;
+            }
+            row
+        };
+        let metrics = [
+            "score_cpu_multi",
+            "score_cpu_single",
+            "score_gpu",
+            "perf_per_watt",
+            "score_composite",
+            "dollar_per_cpu_mark_multi",
+            "dollar_per_cpu_mark_single",
+            "dollar_per_cpu_mark_single_adjusted",
+        ];
+        let first = nulls(
+            json!({
+                "id": 7,
+                "adjusted_price_usd": "123.46",
+                "valuation_breakdown": {"note": "a \"quoted\" \\ ünïcode\nline"},
+                "valued_at": "2026-11-29T10:00:00.123456Z",
+                "deal_class": "good_deal",
+                "delta_pct": "-5.12",
+                "dollar_per_cpu_mark_multi_adjusted": "0.0000",
+                "cause": "rule_change",
+                "job_id": "6f1c1a2e-8e55-4d7a-9d59-0c7c4f1d2b3a",
+            }),
+            &metrics,
+        );
+        let second = nulls(
+            json!({"id": 8, "valued_at": "2026-11-29T10:00:00.123456Z", "cause": "manual"}),
+            &[
+                &metrics[..],
+                &[
+                    "adjusted_price_usd",
+                    "valuation_breakdown",
+                    "deal_class",
+                    "delta_pct",
+                    "dollar_per_cpu_mark_multi_adjusted",
+                    "job_id",
+                ],
+            ]
+            .concat(),
+        );
+        assert_eq!(parsed, json!([first, second]));
+    }
 }
