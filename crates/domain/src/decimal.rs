@@ -214,7 +214,7 @@ pub fn add(a: Decimal, b: Decimal) -> Decimal {
         return a;
     }
     match add_nonzero(x, y) {
-        Some(sum) => sum,
+        Some((negative, scale, m)) => from_u128(negative, m, scale),
         None => a + b,
     }
 }
@@ -227,20 +227,21 @@ pub fn sub(a: Decimal, b: Decimal) -> Decimal {
     let (x, (nb, sb, mb)) = (wide(&a), wide(&b));
     if x.2 != 0
         && mb != 0
-        && let Some(d) = add_nonzero(x, (!nb, sb, mb))
+        && let Some((negative, scale, m)) = add_nonzero(x, (!nb, sb, mb))
     {
-        return d;
+        return from_u128(negative, m, scale);
     }
     a - b
 }
 
-/// The sum of two non-zero decimals (sign, scale, magnitude) at the larger scale, or `None`
-/// when an aligned magnitude or the sum reaches 2^96, or the sum is zero.
+/// The sum of two non-zero decimals (sign, scale, magnitude) at the larger scale, unpacked
+/// the same way, or `None` when an aligned magnitude or the sum reaches 2^96, or the sum is
+/// zero.
 #[inline(always)]
 fn add_nonzero(
     (na, sa, ma): (bool, u32, u128),
     (nb, sb, mb): (bool, u32, u128),
-) -> Option<Decimal> {
+) -> Option<(bool, u32, u128)> {
     let (x, y, scale) = if sa == sb {
         (ma, mb, sa)
     } else if sa > sb {
@@ -261,7 +262,7 @@ fn add_nonzero(
         // A zero sum keeps the sign rust_decimal gives it; leave those to it.
         return None;
     };
-    (m < MAGNITUDE_END).then(|| from_u128(negative, m, scale))
+    (m < MAGNITUDE_END).then_some((negative, scale, m))
 }
 
 /// `a × b`, exactly as rust_decimal's `checked_mul`: exact products below 2^96 at a scale of
@@ -327,6 +328,10 @@ pub fn to_f64(d: Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
     d.to_f64().unwrap_or(f64::NAN)
 }
+
+mod running;
+
+pub(crate) use running::Running;
 
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::{Action, ActionKind};
 use crate::context::Context;
-use crate::decimal::{from_f64, mul};
+use crate::decimal::{Running, from_f64, mul};
 use crate::error::ErrorKind;
 use crate::value::Value;
 
@@ -69,6 +69,17 @@ impl Action {
     /// The action's contribution on `ctx`, where `running_price` is the running price at the
     /// start of the rule (what a multiplier sees).
     pub fn eval(&self, ctx: &Context, running_price: Decimal) -> Result<Decimal, ActionError> {
+        self.eval_at(ctx, Running::new(running_price))
+    }
+
+    /// [`Action::eval`] with the running price as the valuation loop keeps it: only a
+    /// multiplier packs it into a decimal.
+    #[inline]
+    pub(crate) fn eval_at(
+        &self,
+        ctx: &Context,
+        running_price: Running,
+    ) -> Result<Decimal, ActionError> {
         if let Some(c) = self.constant {
             return Ok(c);
         }
@@ -89,7 +100,9 @@ impl Action {
                     })?;
                 mul(score, *rate_per_point).ok_or_else(overflow)?
             }
-            ActionKind::Multiplier(factor) => mul(running_price, *factor).ok_or_else(overflow)?,
+            ActionKind::Multiplier(factor) => {
+                mul(running_price.get(), *factor).ok_or_else(overflow)?
+            }
             ActionKind::Formula(formula) => {
                 let r = formula.eval(ctx).map_err(|e| fail(e.kind, e.message))?;
                 from_f64(r).ok_or_else(|| {

@@ -8,10 +8,10 @@ use std::ops::Range;
 
 use rust_decimal::Decimal;
 
-use super::plan::{Plan, PlannedRule, PlannedRuleset};
+use super::plan::{Plan, PlannedAction, PlannedRule, PlannedRuleset};
 use super::spec::ListingOverride;
 use crate::context::Context;
-use crate::decimal::{add, money, sub};
+use crate::decimal::{Running, add, money, sub};
 use crate::error::ErrorKind;
 
 /// How rulesets were selected.
@@ -79,8 +79,8 @@ pub struct RuleOutcome {
 pub struct ActionOutcome {
     /// The contribution (exact); 0 on error.
     pub contribution: Decimal,
-    /// The failure, if any.
-    pub error: Option<(ErrorKind, String)>,
+    /// The failure, if any (boxed, as a rule's: failures are rare and the record stays small).
+    pub error: Option<Box<(ErrorKind, String)>>,
 }
 
 /// A warning raised while selecting rulesets.
@@ -129,7 +129,7 @@ impl Plan {
         out: &mut Outcome,
     ) {
         out.reset(list_price);
-        let mut running = list_price;
+        let mut running = Running::new(list_price);
         let pinned = over
             .ruleset_id
             .map(|id| (id, self.rulesets.iter().position(|r| r.id == id)));
@@ -156,11 +156,11 @@ impl Plan {
                 }
             }
         }
-        if running.is_sign_negative() && !running.is_zero() {
+        if running.is_negative() {
             out.floored = true;
             out.adjusted_price = Decimal::ZERO;
         } else {
-            out.adjusted_price = money(running);
+            out.adjusted_price = money(running.get());
         }
     }
 }
@@ -188,20 +188,25 @@ fn evaluate_ruleset(
     plan: &Plan,
     index: usize,
     ctx: &Context,
-    running: &mut Decimal,
+    running: &mut Running,
     out: &mut Outcome,
 ) {
     let ruleset = &plan.rulesets[index];
     let first_rule = out.rules.len();
-    let price_before = *running;
+    let price_before = running.get();
     for (rule_index, rule) in ruleset.rules.iter().enumerate() {
         let error = match &rule.condition {
             Ok(c) => match c.check(ctx) {
                 Ok(true) => {
                     let first_action = out.actions.len();
-                    let adjustment = run_actions(rule, ctx, *running, out);
+                    // Nearly every rule has one action: its contribution is the rule's
+                    // adjustment (what the sum of one gives).
+                    let adjustment = match rule.actions.as_slice() {
+                        [a] => run_action(a, ctx, *running, out),
+                        _ => run_actions(rule, ctx, *running, out),
+                    };
                     if !adjustment.is_zero() {
-                        *running = add(*running, adjustment);
+                        running.add(adjustment);
                     }
                     out.rules.push(RuleOutcome {
                         rule_index,
@@ -228,7 +233,7 @@ fn evaluate_ruleset(
             actions: out.actions.len()..out.actions.len(),
         });
     }
-    let adjustment = sub(*running, price_before);
+    let adjustment = sub(running.get(), price_before);
     out.rulesets.push(RulesetOutcome {
         plan_index: index,
         adjustment,
@@ -240,28 +245,40 @@ fn evaluate_ruleset(
 fn run_actions(
     rule: &PlannedRule,
     ctx: &Context,
-    start_price: Decimal,
+    start_price: Running,
     out: &mut Outcome,
 ) -> Decimal {
     let mut sum = Decimal::ZERO;
     for a in &rule.actions {
-        let (contribution, error) = match &a.compiled {
-            Ok(action) if let Some(c) = action.constant() => (c, None),
-            Ok(action) => match action.eval(ctx, start_price) {
-                Ok(c) => (c, None),
-                Err(e) => (Decimal::ZERO, Some((e.kind, e.message))),
-            },
-            Err(e) => (Decimal::ZERO, Some((e.kind, e.message.clone()))),
-        };
+        let contribution = run_action(a, ctx, start_price, out);
         if sum.is_zero() {
             sum = contribution;
         } else if !contribution.is_zero() {
             sum = add(sum, contribution);
         }
-        out.actions.push(ActionOutcome {
-            contribution,
-            error,
-        });
     }
     sum
+}
+
+/// Runs one action and records it; returns its contribution.
+#[inline(always)]
+fn run_action(
+    a: &PlannedAction,
+    ctx: &Context,
+    start_price: Running,
+    out: &mut Outcome,
+) -> Decimal {
+    let (contribution, error) = match &a.compiled {
+        Ok(action) if let Some(c) = action.constant() => (c, None),
+        Ok(action) => match action.eval_at(ctx, start_price) {
+            Ok(c) => (c, None),
+            Err(e) => (Decimal::ZERO, Some(Box::new((e.kind, e.message)))),
+        },
+        Err(e) => (Decimal::ZERO, Some(Box::new((e.kind, e.message.clone())))),
+    };
+    out.actions.push(ActionOutcome {
+        contribution,
+        error,
+    });
+    contribution
 }
