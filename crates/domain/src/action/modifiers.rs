@@ -41,6 +41,20 @@ fn condition_index(key: &str) -> Option<usize> {
     CONDITIONS.iter().position(|c| *c == bare)
 }
 
+/// The index in [`CONDITIONS`] of a listing's condition, ignoring ASCII case. Decided by the
+/// length first (`new` has 3 bytes, `used` 4, `refurb` 6), as a case-insensitive equality
+/// needs equal lengths: at most one comparison instead of a search of the three.
+#[inline]
+fn listing_condition(c: &str) -> Option<usize> {
+    let b = c.as_bytes();
+    match b.len() {
+        3 if b.eq_ignore_ascii_case(b"new") => Some(0),
+        4 if b.eq_ignore_ascii_case(b"used") => Some(2),
+        6 if b.eq_ignore_ascii_case(b"refurb") => Some(1),
+        _ => None,
+    }
+}
+
 impl Modifiers {
     /// Validates a modifiers object. Known keys only; factors ≥ 0.
     pub fn compile(json: &Json) -> Result<Modifiers, DomainError> {
@@ -145,7 +159,7 @@ impl Modifiers {
     pub(super) fn apply(&self, mut x: Decimal, ctx: &Context) -> Option<Decimal> {
         if self.condition.iter().any(Option::is_some)
             && let Some(c) = ctx.slot(slot::LISTING_CONDITION).as_str()
-            && let Some(i) = CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k))
+            && let Some(i) = listing_condition(c)
             && let Some(f) = self.condition[i]
         {
             x = mul(x, f)?;
@@ -214,4 +228,37 @@ fn age_curve(v: &Json) -> Result<(Decimal, Decimal), DomainError> {
     }
     let rate = rate.ok_or_else(|| bad(key, "age_curve needs rate_per_year ≥ 0"))?;
     Ok((rate, max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CONDITIONS, listing_condition};
+
+    #[test]
+    fn listing_condition_is_the_case_insensitive_search() {
+        for c in [
+            "new",
+            "NEW",
+            "New",
+            "used",
+            "USED",
+            "refurb",
+            "Refurb",
+            "REFURB",
+            "",
+            "ne",
+            "neww",
+            "use",
+            "refurbished",
+            "n\u{e9}w",
+            "\u{212A}",
+            " new",
+            "new ",
+            "usEd",
+            "usedx",
+        ] {
+            let search = CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k));
+            assert_eq!(listing_condition(c), search, "{c:?}");
+        }
+    }
 }
