@@ -11,7 +11,7 @@ mod eval;
 mod flat;
 mod text;
 
-use crate::context::FieldRef;
+use crate::context::{CustomKeys, FieldRef};
 use crate::value::Value;
 
 pub use compile::{MAX_IN_LIST, MAX_NODES, MAX_REGEX_LEN, MAX_TREE_DEPTH};
@@ -52,6 +52,9 @@ enum Node {
 #[derive(Debug, Clone)]
 struct Leaf {
     field: FieldRef,
+    /// The index of a `custom.<key>` field among the plan's custom keys, numbered when the
+    /// plan is compiled ([`crate::context::UNINDEXED`] until then).
+    custom: u8,
     /// The path as written, for error messages.
     path: String,
     test: Test,
@@ -119,6 +122,15 @@ impl Condition {
     /// True for a tree that holds without reading any field.
     pub fn is_always(&self) -> bool {
         self.entry == HOLDS
+    }
+
+    /// Numbers the custom keys the leaves read among a plan's keys.
+    pub(crate) fn index_custom_keys(&mut self, keys: &mut CustomKeys) {
+        for step in &mut self.steps {
+            if let FieldRef::Custom(k) = &step.leaf.field {
+                step.leaf.custom = keys.index(k);
+            }
+        }
     }
 }
 

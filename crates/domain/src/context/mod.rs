@@ -4,6 +4,7 @@
 //! holds [`Context`] itself, how it is filled (typed setters plus [`Context::derive`] for the
 //! derived fields) and how a whole root is read as a map.
 
+mod custom;
 mod fields;
 mod json;
 mod registry;
@@ -11,6 +12,7 @@ mod registry;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+pub(crate) use custom::{CustomKeys, CustomValues, UNINDEXED};
 pub use fields::{
     Root, SLOT_COUNT, Slot, listing_field_names, listing_slot, port_types, root_fields, slot,
     slot_of,

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::plan::{Plan, PlannedAction, PlannedRule, PlannedRuleset};
 use super::spec::ListingOverride;
-use crate::context::Context;
+use crate::context::{Context, CustomValues};
 use crate::decimal::{Running, add, money, sub};
 use crate::error::ErrorKind;
 
@@ -130,13 +130,14 @@ impl Plan {
     ) {
         out.reset(list_price);
         let mut running = Running::new(list_price);
+        let custom = self.custom_keys.resolve(ctx);
         let pinned = over
             .ruleset_id
             .map(|id| (id, self.rulesets.iter().position(|r| r.id == id)));
         match pinned {
             Some((_, Some(i))) if self.rulesets[i].is_active => {
                 out.mode = Mode::Static;
-                evaluate_ruleset(self, i, ctx, &mut running, out);
+                evaluate_ruleset(self, i, ctx, &custom, &mut running, out);
             }
             _ => {
                 if let Some((id, _)) = pinned {
@@ -149,9 +150,9 @@ impl Plan {
                 for (i, r) in self.rulesets.iter().enumerate() {
                     if r.is_active
                         && !over.disabled_ruleset_ids.contains(&r.id)
-                        && selected(r, ctx, out)
+                        && selected(r, ctx, &custom, out)
                     {
-                        evaluate_ruleset(self, i, ctx, &mut running, out);
+                        evaluate_ruleset(self, i, ctx, &custom, &mut running, out);
                     }
                 }
             }
@@ -166,9 +167,14 @@ impl Plan {
 }
 
 /// Whether an active ruleset's own tree holds; a failing tree skips it with a warning.
-fn selected(r: &PlannedRuleset, ctx: &Context, out: &mut Outcome) -> bool {
+fn selected(
+    r: &PlannedRuleset,
+    ctx: &Context,
+    custom: &CustomValues<'_>,
+    out: &mut Outcome,
+) -> bool {
     let result = match &r.condition {
-        Ok(c) => c.eval(ctx).map_err(|e| e.to_string()),
+        Ok(c) => c.check(ctx, custom).map_err(|f| f.into_error().to_string()),
         Err(e) => Err(format!("{}: {}", e.kind, e.message)),
     };
     match result {
@@ -188,6 +194,7 @@ fn evaluate_ruleset(
     plan: &Plan,
     index: usize,
     ctx: &Context,
+    custom: &CustomValues<'_>,
     running: &mut Running,
     out: &mut Outcome,
 ) {
@@ -196,7 +203,7 @@ fn evaluate_ruleset(
     let price_before = running.get();
     for (rule_index, rule) in ruleset.rules.iter().enumerate() {
         let error = match &rule.condition {
-            Ok(c) => match c.check(ctx) {
+            Ok(c) => match c.check(ctx, custom) {
                 Ok(true) => {
                     let first_action = out.actions.len();
                     // Nearly every rule has one action: its contribution is the rule's
