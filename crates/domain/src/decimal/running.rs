@@ -8,7 +8,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{add_nonzero, from_u128, wide};
+use super::{MAGNITUDE_END, POW10_U64, add_nonzero, from_u128, wide};
 
 /// A decimal as sign, scale and magnitude (< 2^96), summed as [`super::add`] sums.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +58,31 @@ impl Running {
         }
         if y.2 == 0 {
             return;
+        }
+        // Nearly every adjustment has no more places than the price and a 64-bit magnitude:
+        // one 64-bit product aligns it, and the price's magnitude is below 2^96 already.
+        // This is `add_nonzero`'s arithmetic for that case, without its other branches.
+        if y.1 <= self.scale
+            && y.2 >> 64 == 0
+            && let Some(&p) = POW10_U64.get((self.scale - y.1) as usize)
+        {
+            let aligned = u128::from(y.2 as u64) * u128::from(p);
+            let x = self.magnitude;
+            if aligned < MAGNITUDE_END {
+                if y.0 == self.negative {
+                    if x + aligned < MAGNITUDE_END {
+                        self.magnitude = x + aligned;
+                        return;
+                    }
+                } else if x > aligned {
+                    self.magnitude = x - aligned;
+                    return;
+                } else if aligned > x {
+                    self.magnitude = aligned - x;
+                    self.negative = y.0;
+                    return;
+                }
+            }
         }
         match add_nonzero((self.negative, self.scale, self.magnitude), y) {
             Some((negative, scale, magnitude)) => {
