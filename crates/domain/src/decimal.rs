@@ -20,11 +20,8 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
     if !n.is_finite() {
         return None;
     }
-    // Integral values are by far the most common (marks, GB, cores): no text needed. The
-    // truncating cast and back is one instruction each way, where `fract` is a libm call on
-    // the baseline x86-64 target (no SSE4.1 rounding instruction).
-    if n.abs() < 9.007_199_254_740_992e15 && (n as i64) as f64 == n {
-        return Some(Decimal::from(n as i64));
+    if let Some(i) = whole(n) {
+        return Some(Decimal::from(i));
     }
     // Most formula results have a short decimal form (268.98): find the fewest fractional
     // digits k whose integer M = n·10^k maps back to n exactly. Below 1e9 with k ≤ 6 the ulp is
@@ -50,6 +47,32 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
         }
     }
     from_f64_text(n)
+}
+
+/// The integer a double holds when it is integral and below 2^53 in size: what [`from_f64`]
+/// makes a scale-0 decimal of. Integral values are by far the most common (marks, GB,
+/// cores): no text needed. The truncating cast and back is one instruction each way, where
+/// `fract` is a libm call on the baseline x86-64 target (no SSE4.1 rounding instruction).
+#[inline(always)]
+pub(crate) fn whole(n: f64) -> Option<i64> {
+    (n.abs() < 9.007_199_254_740_992e15 && (n as i64) as f64 == n).then_some(n as i64)
+}
+
+/// `mul(Decimal::from(q), b)`, without building the decimal of `q` and unpacking it again:
+/// a per-unit quantity (cores, GB) times its rate.
+#[inline(always)]
+pub(crate) fn mul_whole(q: i64, b: Decimal) -> Option<Decimal> {
+    let (nb, sb, mb) = wide(&b);
+    let ma = u128::from(q.unsigned_abs());
+    if ma == 0 || mb == 0 {
+        return Some(Decimal::ZERO);
+    }
+    if let Some(m) = mul_wide(ma, mb)
+        && m < MAGNITUDE_END
+    {
+        return Some(from_u128((q < 0) != nb, m, sb));
+    }
+    Decimal::from(q).checked_mul(b)
 }
 
 /// [`from_f64`] for the values the inlined paths leave: through the shortest text. Out of line,

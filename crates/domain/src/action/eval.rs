@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::{Action, ActionKind};
 use crate::context::Context;
-use crate::decimal::{Running, from_f64, mul};
+use crate::decimal::{Running, from_f64, mul, mul_whole, whole};
 use crate::error::ErrorKind;
 use crate::value::Value;
 
@@ -85,21 +85,24 @@ impl Action {
         }
         let base = match &self.kind {
             ActionKind::Fixed(v) => *v,
-            ActionKind::PerUnit { field, rate } => mul(
-                quantity(ctx.value(field), "the quantity")?.unwrap_or_default(),
-                *rate,
-            )
+            ActionKind::PerUnit { field, rate } => match ctx.value(field) {
+                Value::Num(n) if let Some(q) = whole(*n) => mul_whole(q, *rate),
+                v => mul(quantity(v, "the quantity")?.unwrap_or_default(), *rate),
+            }
             .ok_or_else(overflow)?,
             ActionKind::Benchmark {
                 field,
                 rate_per_point,
-            } => {
-                let score =
-                    quantity(ctx.value(field), "the benchmark score")?.ok_or_else(|| {
+            } => match ctx.value(field) {
+                Value::Num(n) if let Some(q) = whole(*n) => mul_whole(q, *rate_per_point),
+                v => {
+                    let score = quantity(v, "the benchmark score")?.ok_or_else(|| {
                         fail(ErrorKind::MissingValue, "the benchmark score is missing")
                     })?;
-                mul(score, *rate_per_point).ok_or_else(overflow)?
+                    mul(score, *rate_per_point)
+                }
             }
+            .ok_or_else(overflow)?,
             ActionKind::Multiplier(factor) => {
                 mul(running_price.get(), *factor).ok_or_else(overflow)?
             }
@@ -110,7 +113,7 @@ impl Action {
                 })?
             }
         };
-        let x = if self.modifiers.is_identity() {
+        let x = if self.unmodified {
             base
         } else {
             self.modifiers.apply(base, ctx).ok_or_else(overflow)?

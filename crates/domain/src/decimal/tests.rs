@@ -248,3 +248,50 @@ fn running_sums_match_add_bit_for_bit() {
         }
     }
 }
+
+#[test]
+fn whole_quantities_multiply_as_decimals_do() {
+    let quantities = [
+        0i64,
+        1,
+        -1,
+        2,
+        16,
+        -3,
+        1_000_000,
+        (1 << 53) - 1,
+        -(1 << 53) + 1,
+        u32::MAX as i64,
+        i64::from(u32::MAX) + 7,
+    ];
+    for &b in &samples() {
+        for q in quantities {
+            let want = mul(Decimal::from(q), b);
+            let got = mul_whole(q, b);
+            assert!(
+                match (got, want) {
+                    (Some(g), Some(w)) => same(g, w),
+                    (None, None) => true,
+                    _ => false,
+                },
+                "{q} × {b:?}"
+            );
+        }
+    }
+    for n in [
+        0.0,
+        -0.0,
+        1.0,
+        -7.0,
+        0.5,
+        9.007_199_254_740_991e15,
+        9.007_199_254_740_992e15,
+        f64::NAN,
+    ] {
+        assert_eq!(
+            whole(n).map(Decimal::from),
+            from_f64(n).filter(|d| d.scale() == 0 && whole(n).is_some()),
+            "{n}"
+        );
+    }
+}
