@@ -21,7 +21,7 @@ impl Needle {
 
     /// Inlined into the leaf's test (called for most listings); the Unicode comparison is
     /// out of line.
-    #[inline]
+    #[inline(always)]
     pub(super) fn equals(&self, hay: &str) -> bool {
         if self.ascii {
             // Lower-casing maps text onto ASCII only through ASCII letters and the Kelvin sign

@@ -12,7 +12,7 @@ use crate::value::{NULL, Value};
 
 /// Up to this many distinct custom keys of a plan get an entry; leaves reading others look
 /// their key up themselves.
-pub(crate) const MAX_KEYS: usize = 16;
+pub(crate) const MAX_KEYS: usize = 8;
 
 /// The index of a key without an entry.
 pub(crate) const UNINDEXED: u8 = u8::MAX;
@@ -49,7 +49,9 @@ impl CustomKeys {
                     *v = map.get(&**k).unwrap_or(&NULL);
                 }
             } else {
-                // Keys are unique on both sides: each listing value fills at most one entry.
+                // Keys are unique on both sides: each listing value fills at most one entry,
+                // and once every key is found the rest of the map cannot fill any.
+                let mut missing = self.keys.len();
                 for (k, v) in map {
                     if let Some(i) = self
                         .keys
@@ -58,6 +60,10 @@ impl CustomKeys {
                         && let Some(slot) = values.get_mut(i)
                     {
                         *slot = v;
+                        missing -= 1;
+                        if missing == 0 {
+                            break;
+                        }
                     }
                 }
             }
@@ -117,6 +123,10 @@ mod tests {
             let mut map = ValueMap::new();
             for (i, k) in names.iter().enumerate().take(size) {
                 map.insert(k.to_string(), Value::num(i as f64));
+            }
+            // Unrelated values, so that the larger sizes pass the scan's limit.
+            for i in 0..size {
+                map.insert(format!("other_{i}"), Value::Bool(true));
             }
             map.insert("form_factor".into(), Value::str("usff"));
             map.insert("form_factors".into(), Value::str("x"));
