@@ -63,6 +63,11 @@ impl Condition {
     /// called once per rule, entering and leaving a function cost more than most leaves.
     #[inline(always)]
     pub(crate) fn check<'c>(&self, ctx: &'c Context, custom: &CustomValues<'c>) -> Outcome<'_> {
+        if self.single
+            && let Some(step) = self.steps.first()
+        {
+            return eval_leaf(&step.leaf, ctx, custom);
+        }
         let mut at = self.entry;
         // Past the last step are the two verdicts, `FAILS` and `HOLDS`.
         while let Some(step) = self.steps.get(at as usize) {

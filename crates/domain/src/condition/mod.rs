@@ -9,6 +9,8 @@
 mod compile;
 mod eval;
 mod flat;
+#[cfg(test)]
+mod single_tests;
 mod text;
 
 use crate::context::{CustomKeys, FieldRef};
@@ -24,6 +26,8 @@ pub use eval::EvalError;
 pub struct Condition {
     steps: Vec<Step>,
     entry: u32,
+    /// One leaf whose verdict is the tree's (most rules): evaluation skips the walk.
+    single: bool,
 }
 
 /// One leaf of a flattened tree and where evaluation goes after it.
@@ -116,6 +120,7 @@ impl Condition {
         Self {
             steps: Vec::new(),
             entry: HOLDS,
+            single: false,
         }
     }
 
