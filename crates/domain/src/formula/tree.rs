@@ -111,6 +111,7 @@ fn cond(c: &(Operand, Node, Node), ctx: &Context) -> Option<f64> {
 }
 
 impl Operand {
+    #[inline(always)]
     fn seen<'a>(&'a self, ctx: &'a Context) -> Option<Seen<'a>> {
         Some(match self {
             Operand::Num(n) => Seen::Num(*n),
