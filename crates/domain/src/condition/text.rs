@@ -286,6 +286,33 @@ mod tests {
     }
 
     #[test]
+    fn ascii_search_agrees_on_long_texts() {
+        // Random texts of up to 40 bytes over bytes that collide under `| 0x20`.
+        let alphabet = b"aAbB@`\x01!07 -";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n) as usize
+        };
+        for _ in 0..40_000 {
+            let hay: String = (0..next(41))
+                .map(|_| char::from(alphabet[next(alphabet.len() as u64)]))
+                .collect();
+            let needle: String = (0..next(4))
+                .map(|_| char::from(alphabet[next(alphabet.len() as u64)]))
+                .collect();
+            let want = hay.to_lowercase().contains(&needle.to_lowercase());
+            assert_eq!(
+                Needle::new(&needle).contained_in(&hay),
+                want,
+                "{needle:?} in {hay:?}"
+            );
+        }
+    }
+
+    #[test]
     fn ascii_and_unicode_paths_agree() {
         let n = Needle::new("NVMe");
         assert!(n.contained_in("512GB nvme SSD"));
