@@ -48,11 +48,19 @@ fn condition_index(key: &str) -> Option<usize> {
 fn listing_condition(c: &str) -> Option<usize> {
     let b = c.as_bytes();
     match b.len() {
-        3 if b.eq_ignore_ascii_case(b"new") => Some(0),
-        4 if b.eq_ignore_ascii_case(b"used") => Some(2),
-        6 if b.eq_ignore_ascii_case(b"refurb") => Some(1),
+        3 if same_letters(b, b"new") => Some(0),
+        4 if same_letters(b, b"used") => Some(2),
+        6 if same_letters(b, b"refurb") => Some(1),
         _ => None,
     }
+}
+
+/// Equality ignoring ASCII case with a word of lower-case ASCII letters: a byte equals such a
+/// letter or its upper case exactly when the byte with bit 5 set equals it (the only other
+/// byte that bit maps onto a lower-case letter is its upper case).
+#[inline(always)]
+fn same_letters(b: &[u8], lower: &[u8]) -> bool {
+    b.len() == lower.len() && b.iter().zip(lower).all(|(x, l)| x | 0x20 == *l)
 }
 
 impl Modifiers {
@@ -256,9 +264,24 @@ mod tests {
             "new ",
             "usEd",
             "usedx",
+            "n@w",
+            "n`w",
+            "NeW",
+            "u\u{7f}ed",
+            "REFURB",
+            "refur\u{42}",
+            "\u{e9}ed",
         ] {
             let search = CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k));
             assert_eq!(listing_condition(c), search, "{c:?}");
+        }
+        // Every byte against every letter of the words: bit 5 admits exactly the two cases.
+        for word in CONDITIONS {
+            for l in word.bytes() {
+                for b in 0..=u8::MAX {
+                    assert_eq!(super::same_letters(&[b], &[l]), b.eq_ignore_ascii_case(&l));
+                }
+            }
         }
     }
 }

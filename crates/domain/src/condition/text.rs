@@ -286,6 +286,41 @@ mod tests {
     }
 
     #[test]
+    fn ascii_equality_and_windows_agree_with_lower_casing() {
+        // Every needle and text of up to three bytes over letters of both cases, digits,
+        // punctuation and the bytes that collide with letters under bit 5.
+        let alphabet = b"aAzZ@`_\x7f07 -";
+        let mut words: Vec<String> = vec![String::new()];
+        let mut last = words.clone();
+        for _ in 0..3 {
+            last = last
+                .iter()
+                .flat_map(|w| {
+                    alphabet.iter().map(move |&b| {
+                        let mut w = w.clone();
+                        w.push(char::from(b));
+                        w
+                    })
+                })
+                .collect();
+            words.extend(last.iter().cloned());
+        }
+        for needle in &words {
+            let (n, lower) = (Needle::new(needle), needle.to_lowercase());
+            for hay in &words {
+                let h = hay.to_lowercase();
+                assert_eq!(n.equals(hay), h == lower, "{needle:?} = {hay:?}");
+                assert_eq!(
+                    n.prefix_of(hay),
+                    h.starts_with(&lower),
+                    "{needle:?} {hay:?}"
+                );
+                assert_eq!(n.suffix_of(hay), h.ends_with(&lower), "{needle:?} {hay:?}");
+            }
+        }
+    }
+
+    #[test]
     fn ascii_search_agrees_on_long_texts() {
         // Random texts of up to 40 bytes over bytes that collide under `| 0x20`.
         let alphabet = b"aAbB@`\x01!07 -";
