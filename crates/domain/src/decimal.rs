@@ -7,7 +7,8 @@
 //! magnitudes of 64 bits, instead of rust_decimal's general limb arithmetic. Each fast path
 //! gives exactly what rust_decimal gives — value, scale and sign, checked bit for bit in
 //! `tests` — and anything outside it (zero results whose sign rust_decimal decides, results
-//! that need rounding, scale overflow) goes to rust_decimal itself.
+//! that need rounding, scale overflow) goes to rust_decimal itself. `running` keeps the running
+//! price of a valuation unpacked between the sums that change it.
 
 use std::str::FromStr;
 

@@ -1,8 +1,9 @@
 //! The evaluation context of one listing (DOMAIN.md §4.1).
 //!
-//! Layout: `fields` holds the static slot table, `registry` resolves paths to slots, this module
-//! holds [`Context`] itself, how it is filled (typed setters plus [`Context::derive`] for the
-//! derived fields) and how a whole root is read as a map.
+//! Layout: `fields` holds the static slot table, `registry` resolves paths to slots, `custom`
+//! looks a plan's custom keys up once per evaluation, this module holds [`Context`] itself, how
+//! it is filled (typed setters plus [`Context::derive`] for the derived fields) and how a whole
+//! root is read as a map.
 
 mod custom;
 mod fields;
