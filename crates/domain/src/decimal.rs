@@ -7,7 +7,8 @@
 //! magnitudes of 64 bits, instead of rust_decimal's general limb arithmetic. Each fast path
 //! gives exactly what rust_decimal gives — value, scale and sign, checked bit for bit in
 //! `tests` — and anything outside it (zero results whose sign rust_decimal decides, results
-//! that need rounding, scale overflow) goes to rust_decimal itself.
+//! that need rounding, scale overflow) goes to rust_decimal itself. `running` keeps the running
+//! price of a valuation unpacked between the sums that change it.
 
 use std::str::FromStr;
 
@@ -20,11 +21,8 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
     if !n.is_finite() {
         return None;
     }
-    // Integral values are by far the most common (marks, GB, cores): no text needed. The
-    // truncating cast and back is one instruction each way, where `fract` is a libm call on
-    // the baseline x86-64 target (no SSE4.1 rounding instruction).
-    if n.abs() < 9.007_199_254_740_992e15 && (n as i64) as f64 == n {
-        return Some(Decimal::from(n as i64));
+    if let Some(i) = whole(n) {
+        return Some(Decimal::from(i));
     }
     // Most formula results have a short decimal form (268.98): find the fewest fractional
     // digits k whose integer M = n·10^k maps back to n exactly. Below 1e9 with k ≤ 6 the ulp is
@@ -50,6 +48,32 @@ pub fn from_f64(n: f64) -> Option<Decimal> {
         }
     }
     from_f64_text(n)
+}
+
+/// The integer a double holds when it is integral and below 2^53 in size: what [`from_f64`]
+/// makes a scale-0 decimal of. Integral values are by far the most common (marks, GB,
+/// cores): no text needed. The truncating cast and back is one instruction each way, where
+/// `fract` is a libm call on the baseline x86-64 target (no SSE4.1 rounding instruction).
+#[inline(always)]
+pub(crate) fn whole(n: f64) -> Option<i64> {
+    (n.abs() < 9.007_199_254_740_992e15 && (n as i64) as f64 == n).then_some(n as i64)
+}
+
+/// `mul(Decimal::from(q), b)`, without building the decimal of `q` and unpacking it again:
+/// a per-unit quantity (cores, GB) times its rate.
+#[inline(always)]
+pub(crate) fn mul_whole(q: i64, b: Decimal) -> Option<Decimal> {
+    let (nb, sb, mb) = wide(&b);
+    let ma = u128::from(q.unsigned_abs());
+    if ma == 0 || mb == 0 {
+        return Some(Decimal::ZERO);
+    }
+    if let Some(m) = mul_wide(ma, mb)
+        && m < MAGNITUDE_END
+    {
+        return Some(from_u128((q < 0) != nb, m, sb));
+    }
+    Decimal::from(q).checked_mul(b)
 }
 
 /// [`from_f64`] for the values the inlined paths leave: through the shortest text. Out of line,
@@ -214,7 +238,7 @@ pub fn add(a: Decimal, b: Decimal) -> Decimal {
         return a;
     }
     match add_nonzero(x, y) {
-        Some(sum) => sum,
+        Some((negative, scale, m)) => from_u128(negative, m, scale),
         None => a + b,
     }
 }
@@ -227,20 +251,21 @@ pub fn sub(a: Decimal, b: Decimal) -> Decimal {
     let (x, (nb, sb, mb)) = (wide(&a), wide(&b));
     if x.2 != 0
         && mb != 0
-        && let Some(d) = add_nonzero(x, (!nb, sb, mb))
+        && let Some((negative, scale, m)) = add_nonzero(x, (!nb, sb, mb))
     {
-        return d;
+        return from_u128(negative, m, scale);
     }
     a - b
 }
 
-/// The sum of two non-zero decimals (sign, scale, magnitude) at the larger scale, or `None`
-/// when an aligned magnitude or the sum reaches 2^96, or the sum is zero.
+/// The sum of two non-zero decimals (sign, scale, magnitude) at the larger scale, unpacked
+/// the same way, or `None` when an aligned magnitude or the sum reaches 2^96, or the sum is
+/// zero.
 #[inline(always)]
 fn add_nonzero(
     (na, sa, ma): (bool, u32, u128),
     (nb, sb, mb): (bool, u32, u128),
-) -> Option<Decimal> {
+) -> Option<(bool, u32, u128)> {
     let (x, y, scale) = if sa == sb {
         (ma, mb, sa)
     } else if sa > sb {
@@ -261,7 +286,7 @@ fn add_nonzero(
         // A zero sum keeps the sign rust_decimal gives it; leave those to it.
         return None;
     };
-    (m < MAGNITUDE_END).then(|| from_u128(negative, m, scale))
+    (m < MAGNITUDE_END).then_some((negative, scale, m))
 }
 
 /// `a × b`, exactly as rust_decimal's `checked_mul`: exact products below 2^96 at a scale of
@@ -327,6 +352,10 @@ pub fn to_f64(d: Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
     d.to_f64().unwrap_or(f64::NAN)
 }
+
+mod running;
+
+pub(crate) use running::Running;
 
 #[cfg(test)]
 mod tests;

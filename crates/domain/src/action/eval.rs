@@ -6,12 +6,9 @@ use rust_decimal::Decimal;
 
 use super::{Action, ActionKind};
 use crate::context::Context;
-use crate::decimal::{from_f64, mul};
+use crate::decimal::{Running, from_f64, mul, mul_whole, whole};
 use crate::error::ErrorKind;
 use crate::value::Value;
-
-/// The largest |contribution| an action may make (checked after all modifiers).
-const MAX_CONTRIBUTION: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
 
 /// An action that failed at evaluation; it contributes 0 and the rest still count.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,27 +66,43 @@ impl Action {
     /// The action's contribution on `ctx`, where `running_price` is the running price at the
     /// start of the rule (what a multiplier sees).
     pub fn eval(&self, ctx: &Context, running_price: Decimal) -> Result<Decimal, ActionError> {
+        self.eval_at(ctx, Running::new(running_price))
+    }
+
+    /// [`Action::eval`] with the running price as the valuation loop keeps it: only a
+    /// multiplier packs it into a decimal.
+    #[inline]
+    pub(crate) fn eval_at(
+        &self,
+        ctx: &Context,
+        running_price: Running,
+    ) -> Result<Decimal, ActionError> {
         if let Some(c) = self.constant {
             return Ok(c);
         }
         let base = match &self.kind {
             ActionKind::Fixed(v) => *v,
-            ActionKind::PerUnit { field, rate } => mul(
-                quantity(ctx.value(field), "the quantity")?.unwrap_or_default(),
-                *rate,
-            )
+            ActionKind::PerUnit { field, rate } => match ctx.value(field) {
+                Value::Num(n) if let Some(q) = whole(*n) => mul_whole(q, *rate),
+                v => mul(quantity(v, "the quantity")?.unwrap_or_default(), *rate),
+            }
             .ok_or_else(overflow)?,
             ActionKind::Benchmark {
                 field,
                 rate_per_point,
-            } => {
-                let score =
-                    quantity(ctx.value(field), "the benchmark score")?.ok_or_else(|| {
+            } => match ctx.value(field) {
+                Value::Num(n) if let Some(q) = whole(*n) => mul_whole(q, *rate_per_point),
+                v => {
+                    let score = quantity(v, "the benchmark score")?.ok_or_else(|| {
                         fail(ErrorKind::MissingValue, "the benchmark score is missing")
                     })?;
-                mul(score, *rate_per_point).ok_or_else(overflow)?
+                    mul(score, *rate_per_point)
+                }
             }
-            ActionKind::Multiplier(factor) => mul(running_price, *factor).ok_or_else(overflow)?,
+            .ok_or_else(overflow)?,
+            ActionKind::Multiplier(factor) => {
+                mul(running_price.get(), *factor).ok_or_else(overflow)?
+            }
             ActionKind::Formula(formula) => {
                 let r = formula.eval(ctx).map_err(|e| fail(e.kind, e.message))?;
                 from_f64(r).ok_or_else(|| {
@@ -97,7 +110,7 @@ impl Action {
                 })?
             }
         };
-        let x = if self.modifiers.is_identity() {
+        let x = if self.unmodified {
             base
         } else {
             self.modifiers.apply(base, ctx).ok_or_else(overflow)?
@@ -137,14 +150,21 @@ fn overflow() -> ActionError {
     )
 }
 
-/// |x| > 1e12, with a cheap exit for small mantissas (the decimal comparison aligns scales).
+/// |x| > 1e12, the largest |contribution| an action may make (checked after all modifiers):
+/// |mantissa| > 10^(12 + scale). Past scale 16 that bound is above 2^96, which
+/// no mantissa reaches.
 fn exceeds_max(x: Decimal) -> bool {
-    x.mantissa().unsigned_abs() > 1_000_000_000_000 && x.abs() > MAX_CONTRIBUTION
+    const TRILLION: u128 = 1_000_000_000_000;
+    let m = x.mantissa().unsigned_abs();
+    m > TRILLION && x.scale() <= 16 && m > TRILLION * 10u128.pow(x.scale())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_CONTRIBUTION, exceeds_max};
+    use super::exceeds_max;
+
+    /// 1e12, the bound as a decimal: the reference for `exceeds_max`.
+    const MAX_CONTRIBUTION: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
 
     #[test]
     fn decimal_overflow_is_out_of_range_not_a_panic() {
@@ -165,6 +185,28 @@ mod tests {
     }
 
     use rust_decimal::Decimal;
+
+    #[test]
+    fn bound_on_the_mantissa_is_the_decimal_comparison() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..20_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let scale = (i % 29) as u32;
+            let hi = if i % 3 == 0 { (x >> 40) as u32 } else { 0 };
+            let d = Decimal::from_parts(x as u32, (x >> 32) as u32, hi, i % 2 == 0, scale);
+            assert_eq!(exceeds_max(d), d.abs() > MAX_CONTRIBUTION, "{d:?}");
+            // The bound itself and its neighbours at every scale.
+            if scale <= 16 {
+                let at = 1_000_000_000_000u128 * 10u128.pow(scale);
+                for m in [at - 1, at, at + 1] {
+                    let d = Decimal::from_i128_with_scale(m as i128, scale);
+                    assert_eq!(exceeds_max(d), d.abs() > MAX_CONTRIBUTION, "{d:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn max_contribution_is_one_trillion() {

@@ -64,6 +64,9 @@ pub struct Action {
     value: Option<Decimal>,
     /// The contribution when it does not depend on the listing (see `eval`).
     constant: Option<Decimal>,
+    /// True when the modifiers change nothing (worked out once: checking costs more than a
+    /// per-unit product).
+    unmodified: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -182,6 +185,7 @@ impl Action {
             None | Some(Json::Null) => Modifiers::default(),
             Some(m) => Modifiers::compile(m).map_err(|e| e.within("modifiers"))?,
         };
+        let unmodified = modifiers.is_identity();
         let mut action = Action {
             kind,
             modifiers,
@@ -190,6 +194,7 @@ impl Action {
             metric,
             value,
             constant: None,
+            unmodified,
         };
         action.constant = action.constant_contribution();
         Ok(action)

@@ -41,6 +41,28 @@ fn condition_index(key: &str) -> Option<usize> {
     CONDITIONS.iter().position(|c| *c == bare)
 }
 
+/// The index in [`CONDITIONS`] of a listing's condition, ignoring ASCII case. Decided by the
+/// length first (`new` has 3 bytes, `used` 4, `refurb` 6), as a case-insensitive equality
+/// needs equal lengths: at most one comparison instead of a search of the three.
+#[inline]
+fn listing_condition(c: &str) -> Option<usize> {
+    let b = c.as_bytes();
+    match b.len() {
+        3 if same_letters(b, b"new") => Some(0),
+        4 if same_letters(b, b"used") => Some(2),
+        6 if same_letters(b, b"refurb") => Some(1),
+        _ => None,
+    }
+}
+
+/// Equality ignoring ASCII case with a word of lower-case ASCII letters: a byte equals such a
+/// letter or its upper case exactly when the byte with bit 5 set equals it (the only other
+/// byte that bit maps onto a lower-case letter is its upper case).
+#[inline(always)]
+fn same_letters(b: &[u8], lower: &[u8]) -> bool {
+    b.len() == lower.len() && b.iter().zip(lower).all(|(x, l)| x | 0x20 == *l)
+}
+
 impl Modifiers {
     /// Validates a modifiers object. Known keys only; factors ≥ 0.
     pub fn compile(json: &Json) -> Result<Modifiers, DomainError> {
@@ -145,7 +167,7 @@ impl Modifiers {
     pub(super) fn apply(&self, mut x: Decimal, ctx: &Context) -> Option<Decimal> {
         if self.condition.iter().any(Option::is_some)
             && let Some(c) = ctx.slot(slot::LISTING_CONDITION).as_str()
-            && let Some(i) = CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k))
+            && let Some(i) = listing_condition(c)
             && let Some(f) = self.condition[i]
         {
             x = mul(x, f)?;
@@ -214,4 +236,52 @@ fn age_curve(v: &Json) -> Result<(Decimal, Decimal), DomainError> {
     }
     let rate = rate.ok_or_else(|| bad(key, "age_curve needs rate_per_year ≥ 0"))?;
     Ok((rate, max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CONDITIONS, listing_condition};
+
+    #[test]
+    fn listing_condition_is_the_case_insensitive_search() {
+        for c in [
+            "new",
+            "NEW",
+            "New",
+            "used",
+            "USED",
+            "refurb",
+            "Refurb",
+            "REFURB",
+            "",
+            "ne",
+            "neww",
+            "use",
+            "refurbished",
+            "n\u{e9}w",
+            "\u{212A}",
+            " new",
+            "new ",
+            "usEd",
+            "usedx",
+            "n@w",
+            "n`w",
+            "NeW",
+            "u\u{7f}ed",
+            "REFURB",
+            "refur\u{42}",
+            "\u{e9}ed",
+        ] {
+            let search = CONDITIONS.iter().position(|k| c.eq_ignore_ascii_case(k));
+            assert_eq!(listing_condition(c), search, "{c:?}");
+        }
+        // Every byte against every letter of the words: bit 5 admits exactly the two cases.
+        for word in CONDITIONS {
+            for l in word.bytes() {
+                for b in 0..=u8::MAX {
+                    assert_eq!(super::same_letters(&[b], &[l]), b.eq_ignore_ascii_case(&l));
+                }
+            }
+        }
+    }
 }

@@ -206,6 +206,7 @@ fn compile_leaf(
     };
     Ok(Leaf {
         field: resolved,
+        custom: crate::context::UNINDEXED,
         path: field_path.to_owned(),
         test,
     })

@@ -7,9 +7,9 @@
 use std::fmt;
 
 use super::{CompareOp, Condition, HOLDS, Leaf, Test};
-use crate::context::Context;
+use crate::context::{Context, CustomValues, FieldRef};
 use crate::error::ErrorKind;
-use crate::value::Value;
+use crate::value::{NULL, Value};
 
 /// A leaf that could not be evaluated (`not_numeric`, `not_string`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,17 +55,23 @@ pub(crate) type Outcome<'a> = Result<bool, Failure<'a>>;
 impl Condition {
     /// Evaluates the tree on `ctx`.
     pub fn eval(&self, ctx: &Context) -> Result<bool, EvalError> {
-        self.check(ctx).map_err(Failure::into_error)
+        self.check(ctx, &CustomValues::unresolved())
+            .map_err(Failure::into_error)
     }
 
     /// Evaluates the tree on `ctx`, a failure kept as the small [`Failure`]. Always inlined:
     /// called once per rule, entering and leaving a function cost more than most leaves.
     #[inline(always)]
-    pub(crate) fn check(&self, ctx: &Context) -> Outcome<'_> {
+    pub(crate) fn check<'c>(&self, ctx: &'c Context, custom: &CustomValues<'c>) -> Outcome<'_> {
+        if self.single
+            && let Some(step) = self.steps.first()
+        {
+            return eval_leaf(&step.leaf, ctx, custom);
+        }
         let mut at = self.entry;
         // Past the last step are the two verdicts, `FAILS` and `HOLDS`.
         while let Some(step) = self.steps.get(at as usize) {
-            at = if eval_leaf(&step.leaf, ctx)? {
+            at = if eval_leaf(&step.leaf, ctx, custom)? {
                 step.on_true
             } else {
                 step.on_false
@@ -79,8 +85,12 @@ impl Condition {
 /// takes the common kind of field in its own arm (a number for comparisons, text for text
 /// tests) and leaves coercions and failures to helpers.
 #[inline(always)]
-fn eval_leaf<'a>(leaf: &'a Leaf, ctx: &Context) -> Outcome<'a> {
-    let f = ctx.value(&leaf.field);
+fn eval_leaf<'a, 'c>(leaf: &'a Leaf, ctx: &'c Context, custom: &CustomValues<'c>) -> Outcome<'a> {
+    let f = match &leaf.field {
+        FieldRef::Slot(s) => ctx.slot(*s),
+        FieldRef::Custom(k) => custom.value(ctx, k, leaf.custom),
+        FieldRef::Root(_) => &NULL,
+    };
     Ok(match &leaf.test {
         Test::Compare { op, rhs } => {
             let x = match f {

@@ -15,7 +15,19 @@ impl Condition {
     pub(super) fn flatten(root: Node) -> Condition {
         let mut steps = Vec::new();
         let entry = emit(root, HOLDS, FAILS, &mut steps);
-        Condition { steps, entry }
+        let single = matches!(
+            steps.as_slice(),
+            [Step {
+                on_true: HOLDS,
+                on_false: FAILS,
+                ..
+            }]
+        ) && entry == 0;
+        Condition {
+            steps,
+            entry,
+            single,
+        }
     }
 }
 

@@ -9,9 +9,11 @@
 mod compile;
 mod eval;
 mod flat;
+#[cfg(test)]
+mod single_tests;
 mod text;
 
-use crate::context::FieldRef;
+use crate::context::{CustomKeys, FieldRef};
 use crate::value::Value;
 
 pub use compile::{MAX_IN_LIST, MAX_NODES, MAX_REGEX_LEN, MAX_TREE_DEPTH};
@@ -24,6 +26,8 @@ pub use eval::EvalError;
 pub struct Condition {
     steps: Vec<Step>,
     entry: u32,
+    /// One leaf whose verdict is the tree's (most rules): evaluation skips the walk.
+    single: bool,
 }
 
 /// One leaf of a flattened tree and where evaluation goes after it.
@@ -52,6 +56,9 @@ enum Node {
 #[derive(Debug, Clone)]
 struct Leaf {
     field: FieldRef,
+    /// The index of a `custom.<key>` field among the plan's custom keys, numbered when the
+    /// plan is compiled ([`crate::context::UNINDEXED`] until then).
+    custom: u8,
     /// The path as written, for error messages.
     path: String,
     test: Test,
@@ -113,12 +120,22 @@ impl Condition {
         Self {
             steps: Vec::new(),
             entry: HOLDS,
+            single: false,
         }
     }
 
     /// True for a tree that holds without reading any field.
     pub fn is_always(&self) -> bool {
         self.entry == HOLDS
+    }
+
+    /// Numbers the custom keys the leaves read among a plan's keys.
+    pub(crate) fn index_custom_keys(&mut self, keys: &mut CustomKeys) {
+        for step in &mut self.steps {
+            if let FieldRef::Custom(k) = &step.leaf.field {
+                step.leaf.custom = keys.index(k);
+            }
+        }
     }
 }
 

@@ -19,6 +19,9 @@ impl Needle {
         }
     }
 
+    /// Inlined into the leaf's test (called for most listings); the Unicode comparison is
+    /// out of line.
+    #[inline(always)]
     pub(super) fn equals(&self, hay: &str) -> bool {
         if self.ascii {
             // Lower-casing maps text onto ASCII only through ASCII letters and the Kelvin sign
@@ -28,24 +31,21 @@ impl Needle {
             match hay.len().cmp(&self.lower.len()) {
                 std::cmp::Ordering::Less => return false,
                 std::cmp::Ordering::Equal => return ascii_eq_lower(hay.as_bytes(), &self.lower),
-                std::cmp::Ordering::Greater if hay.is_ascii() => return false,
-                std::cmp::Ordering::Greater => {}
+                std::cmp::Ordering::Greater => return !hay.is_ascii() && self.equals_lower(hay),
             }
         }
+        self.equals_lower(hay)
+    }
+
+    /// Equality of the lower-cased text with the needle.
+    #[cold]
+    fn equals_lower(&self, hay: &str) -> bool {
         hay.to_lowercase() == self.lower
     }
 
     pub(super) fn contained_in(&self, hay: &str) -> bool {
         if self.ascii && hay.is_ascii() {
-            let (h, n) = (hay.as_bytes(), self.lower.as_bytes());
-            let Some(&first) = n.first() else {
-                return true;
-            };
-            // Compare whole windows only where the first byte already matches.
-            n.len() <= h.len()
-                && (0..=h.len() - n.len()).any(|i| {
-                    h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n)
-                })
+            ascii_contains(hay.as_bytes(), self.lower.as_bytes())
         } else {
             hay.to_lowercase().contains(&self.lower)
         }
@@ -86,6 +86,34 @@ impl Needle {
     }
 }
 
+/// True when the ASCII text `h` contains the lower-cased ASCII needle `n`, ignoring case.
+///
+/// Candidates are the positions whose byte equals the needle's first byte with bit 5 set
+/// (`| 0x20`, which lower-cases an ASCII letter): one operation and one comparison per byte.
+/// For bytes that are not letters the test may admit a position that does not match (`'@'`
+/// for `` '`' ``), never reject one that does; the rest of the window is compared exactly.
+#[inline]
+fn ascii_contains(h: &[u8], n: &[u8]) -> bool {
+    let Some((&first, rest)) = n.split_first() else {
+        return true;
+    };
+    let Some(last) = h.len().checked_sub(n.len()) else {
+        return false;
+    };
+    let key = first | 0x20;
+    let mut i = 0;
+    while i <= last {
+        if h[i] | 0x20 == key
+            && h[i].to_ascii_lowercase() == first
+            && h[i + 1..i + n.len()].eq_ignore_ascii_case(rest)
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Equality ignoring ASCII case with an already lower-cased ASCII needle of the same length:
 /// only the text's side needs lower-casing.
 #[inline]
@@ -124,7 +152,10 @@ impl Pattern {
 
     pub(super) fn is_match(&self, hay: &str) -> bool {
         match &self.literals {
-            Some(needles) if hay.is_ascii() => needles.iter().any(|n| n.contained_in(hay)),
+            // The literals are ASCII (see `new`): the ASCII search decides.
+            Some(needles) if hay.is_ascii() => needles
+                .iter()
+                .any(|n| ascii_contains(hay.as_bytes(), n.lower.as_bytes())),
             _ => self.regex.is_match(hay),
         }
     }
@@ -209,6 +240,110 @@ mod tests {
                 assert_eq!(n.prefix_of(hay), h.starts_with(&lower), "{needle} {hay}");
                 assert_eq!(n.suffix_of(hay), h.ends_with(&lower), "{needle} {hay}");
             }
+        }
+    }
+
+    #[test]
+    fn ascii_search_agrees_with_lower_cased_search() {
+        // Every needle of one to three bytes over an alphabet with letters of both cases,
+        // digits and the bytes that collide with them under `| 0x20`, on every hay of up to
+        // five bytes over the same alphabet.
+        let alphabet = b"aAzZ@`07\x17 -";
+        let words = |max: usize| {
+            let mut all: Vec<Vec<u8>> = vec![Vec::new()];
+            let mut last: Vec<Vec<u8>> = vec![Vec::new()];
+            for _ in 0..max {
+                last = last
+                    .iter()
+                    .flat_map(|w| {
+                        alphabet.iter().map(move |&b| {
+                            let mut w = w.clone();
+                            w.push(b);
+                            w
+                        })
+                    })
+                    .collect();
+                all.extend(last.iter().cloned());
+            }
+            all
+        };
+        let hays: Vec<(String, String)> = words(4)
+            .into_iter()
+            .map(|h| {
+                let h = String::from_utf8(h).unwrap();
+                let lower = h.to_lowercase();
+                (h, lower)
+            })
+            .collect();
+        for needle in words(2) {
+            let needle = String::from_utf8(needle).unwrap();
+            let (n, lower) = (Needle::new(&needle), needle.to_lowercase());
+            for (hay, hay_lower) in &hays {
+                let want = hay_lower.contains(&lower);
+                assert_eq!(n.contained_in(hay), want, "{needle:?} in {hay:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_equality_and_windows_agree_with_lower_casing() {
+        // Every needle and text of up to three bytes over letters of both cases, digits,
+        // punctuation and the bytes that collide with letters under bit 5.
+        let alphabet = b"aAzZ@`_\x7f07 -";
+        let mut words: Vec<String> = vec![String::new()];
+        let mut last = words.clone();
+        for _ in 0..3 {
+            last = last
+                .iter()
+                .flat_map(|w| {
+                    alphabet.iter().map(move |&b| {
+                        let mut w = w.clone();
+                        w.push(char::from(b));
+                        w
+                    })
+                })
+                .collect();
+            words.extend(last.iter().cloned());
+        }
+        for needle in &words {
+            let (n, lower) = (Needle::new(needle), needle.to_lowercase());
+            for hay in &words {
+                let h = hay.to_lowercase();
+                assert_eq!(n.equals(hay), h == lower, "{needle:?} = {hay:?}");
+                assert_eq!(
+                    n.prefix_of(hay),
+                    h.starts_with(&lower),
+                    "{needle:?} {hay:?}"
+                );
+                assert_eq!(n.suffix_of(hay), h.ends_with(&lower), "{needle:?} {hay:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_search_agrees_on_long_texts() {
+        // Random texts of up to 40 bytes over bytes that collide under `| 0x20`.
+        let alphabet = b"aAbB@`\x01!07 -";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n) as usize
+        };
+        for _ in 0..40_000 {
+            let hay: String = (0..next(41))
+                .map(|_| char::from(alphabet[next(alphabet.len() as u64)]))
+                .collect();
+            let needle: String = (0..next(4))
+                .map(|_| char::from(alphabet[next(alphabet.len() as u64)]))
+                .collect();
+            let want = hay.to_lowercase().contains(&needle.to_lowercase());
+            assert_eq!(
+                Needle::new(&needle).contained_in(&hay),
+                want,
+                "{needle:?} in {hay:?}"
+            );
         }
     }
 

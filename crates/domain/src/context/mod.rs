@@ -1,9 +1,11 @@
 //! The evaluation context of one listing (DOMAIN.md §4.1).
 //!
-//! Layout: `fields` holds the static slot table, `registry` resolves paths to slots, this module
-//! holds [`Context`] itself, how it is filled (typed setters plus [`Context::derive`] for the
-//! derived fields) and how a whole root is read as a map.
+//! Layout: `fields` holds the static slot table, `registry` resolves paths to slots, `custom`
+//! looks a plan's custom keys up once per evaluation, this module holds [`Context`] itself, how
+//! it is filled (typed setters plus [`Context::derive`] for the derived fields) and how a whole
+//! root is read as a map.
 
+mod custom;
 mod fields;
 mod json;
 mod registry;
@@ -11,6 +13,7 @@ mod registry;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+pub(crate) use custom::{CustomKeys, CustomValues, UNINDEXED};
 pub use fields::{
     Root, SLOT_COUNT, Slot, listing_field_names, listing_slot, port_types, root_fields, slot,
     slot_of,

@@ -211,3 +211,87 @@ fn shortest_text_and_half_up() {
     assert_eq!(money(d), Decimal::new(10001, 2));
     assert_eq!(money(-d), Decimal::new(-10001, 2));
 }
+
+#[test]
+fn running_sums_match_add_bit_for_bit() {
+    let mut all = samples();
+    // A negative zero, which `from_parts` cannot make.
+    let mut negative_zero = Decimal::from_parts(0, 0, 0, false, 3);
+    negative_zero.set_sign_negative(true);
+    all.push(negative_zero);
+    for &a in &all {
+        assert!(same(Running::new(a).get(), a), "round trip {a:?}");
+        assert_eq!(
+            Running::new(a).is_negative(),
+            a.is_sign_negative() && !a.is_zero(),
+            "{a:?}"
+        );
+        for &b in all.iter().step_by(3) {
+            if a.checked_add(b).is_some() {
+                let mut r = Running::new(a);
+                r.add(b);
+                assert!(same(r.get(), add(a, b)), "add {a:?} {b:?}");
+            }
+        }
+    }
+    // Chains, as the rule loop runs them: each sum feeds the next.
+    for start in 0..40 {
+        let mut want = all[start];
+        let mut r = Running::new(want);
+        for &b in all.iter().skip(start * 7 % 50).step_by(11).take(30) {
+            if want.checked_add(b).is_none() {
+                break;
+            }
+            want = add(want, b);
+            r.add(b);
+            assert!(same(r.get(), want), "chain from {start}: {b:?}");
+        }
+    }
+}
+
+#[test]
+fn whole_quantities_multiply_as_decimals_do() {
+    let quantities = [
+        0i64,
+        1,
+        -1,
+        2,
+        16,
+        -3,
+        1_000_000,
+        (1 << 53) - 1,
+        -(1 << 53) + 1,
+        u32::MAX as i64,
+        i64::from(u32::MAX) + 7,
+    ];
+    for &b in &samples() {
+        for q in quantities {
+            let want = mul(Decimal::from(q), b);
+            let got = mul_whole(q, b);
+            assert!(
+                match (got, want) {
+                    (Some(g), Some(w)) => same(g, w),
+                    (None, None) => true,
+                    _ => false,
+                },
+                "{q} × {b:?}"
+            );
+        }
+    }
+    for n in [
+        0.0,
+        -0.0,
+        1.0,
+        -7.0,
+        0.5,
+        9.007_199_254_740_991e15,
+        9.007_199_254_740_992e15,
+        f64::NAN,
+    ] {
+        assert_eq!(
+            whole(n).map(Decimal::from),
+            from_f64(n).filter(|d| d.scale() == 0 && whole(n).is_some()),
+            "{n}"
+        );
+    }
+}

@@ -77,7 +77,7 @@ pub(super) fn compile(program: &Program) -> Option<Box<[Op]>> {
 /// `a op b` on numbers as the general evaluator computes it; `None` for a zero divisor or an
 /// arithmetic result that is not finite (errors there).
 #[inline(always)]
-fn apply(op: BinOp, a: f64, b: f64) -> Option<f64> {
+pub(super) fn apply(op: BinOp, a: f64, b: f64) -> Option<f64> {
     let truth = |t: bool| if t { 1.0 } else { 0.0 };
     let finite = |r: f64| r.is_finite().then_some(r);
     Some(match op {

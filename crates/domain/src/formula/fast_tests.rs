@@ -76,7 +76,7 @@ fn contexts() -> Vec<Context> {
 fn fast_path_agrees_with_the_general_evaluator() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let ctxs = contexts();
-    let (mut fast_taken, mut compiled) = (0, 0);
+    let (mut fast_taken, mut compiled, mut tree_taken) = (0, 0, 0);
     for _ in 0..20_000 {
         let src = expr(&mut rng, 4);
         let Ok(f) = Formula::compile(&src, &registry()) else {
@@ -90,18 +90,23 @@ fn fast_path_agrees_with_the_general_evaluator() {
                 (Ok(a), Ok(b)) => assert_eq!(a.to_bits(), b.to_bits(), "{src}"),
                 _ => assert_eq!(got, general, "{src}"),
             }
-            if f.fast
-                .as_deref()
-                .and_then(|ops| fast::run(ops, ctx))
-                .is_some()
-            {
+            let stack = f.fast.as_deref().and_then(|ops| fast::run(ops, ctx));
+            if stack.is_some() {
                 fast_taken += 1;
+            }
+            // The tree decides exactly what the stack program decides.
+            if let Some(t) = f.tree.as_deref() {
+                let by_tree = tree::run(t, ctx);
+                assert_eq!(by_tree.map(f64::to_bits), stack.map(f64::to_bits), "{src}");
+                if by_tree.is_some() {
+                    tree_taken += 1;
+                }
             }
         }
     }
     // The generator must exercise the fast path, not only the fall-through.
     assert!(
-        compiled > 10_000 && fast_taken > 5_000,
-        "{compiled} {fast_taken}"
+        compiled > 10_000 && fast_taken > 5_000 && tree_taken > 5_000,
+        "{compiled} {fast_taken} {tree_taken}"
     );
 }

@@ -5,7 +5,8 @@
 //! and emits the flat program of `code`) — and evaluated many times by `eval`, whose operators and
 //! functions live in `ops`, `functions` and `round`. Evaluating a numeric formula allocates
 //! nothing; see `eval` for how. `fast` runs formulas of numbers, fields and arithmetic on a
-//! plain stack of doubles first, leaving everything else to `eval`.
+//! plain stack of doubles first, leaving everything else to `eval`; `tree` turns most of those
+//! programs into expression trees, which decide the same without dispatching per instruction.
 
 mod bind;
 mod code;
@@ -22,6 +23,7 @@ mod parser;
 mod round;
 #[cfg(test)]
 mod tests;
+mod tree;
 
 use std::fmt;
 use std::sync::Arc;
@@ -89,6 +91,8 @@ pub struct Formula {
     program: Arc<code::Program>,
     /// The numeric fast path, when the program is within its subset (see `fast`).
     fast: Option<Arc<[fast::Op]>>,
+    /// The same as a tree, when its shape is covered (see `tree`).
+    tree: Option<Arc<tree::Node>>,
 }
 
 impl Formula {
@@ -103,17 +107,35 @@ impl Formula {
             ));
         }
         let program = parser::parse(source, registry)?;
+        let fast = fast::compile(&program);
         Ok(Formula {
             source: Arc::from(source),
-            fast: fast::compile(&program).map(Arc::from),
+            tree: fast.as_deref().and_then(tree::build).map(Arc::new),
+            fast: fast.map(Arc::from),
             program: Arc::new(program),
         })
     }
 
     /// Evaluates the formula on `ctx`. The result is a finite number; a boolean result counts as
     /// 1/0 and anything else is `non_numeric_result`.
+    #[inline]
     pub fn eval(&self, ctx: &Context) -> Result<f64, FormulaError> {
-        if let Some(n) = self.fast.as_deref().and_then(|ops| fast::run(ops, ctx)) {
+        if let Some(t) = self.tree.as_deref()
+            && let Some(n) = tree::run(t, ctx)
+        {
+            return Ok(n);
+        }
+        self.eval_without_tree(ctx)
+    }
+
+    /// [`Formula::eval`] past the tree, out of line so that the tree's path stays small. The
+    /// tree gives up exactly where the stack program does: then only the general evaluator
+    /// can decide.
+    #[inline(never)]
+    fn eval_without_tree(&self, ctx: &Context) -> Result<f64, FormulaError> {
+        if self.tree.is_none()
+            && let Some(n) = self.fast.as_deref().and_then(|ops| fast::run(ops, ctx))
+        {
             return Ok(n);
         }
         eval::run(&self.program, ctx)

@@ -26,19 +26,24 @@ struct Pct {
     den: i128,
 }
 
-fn pow10(n: u32) -> i128 {
-    10i128.pow(n)
+/// Powers of ten up to the largest scale taken (10^0 to 10^6).
+const POW10: [i128; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+
+/// 10^n for n ≤ 6 (callers check the scales first, so `None` does not happen).
+fn pow10(n: u32) -> Option<i128> {
+    POW10.get(n as usize).copied()
 }
 
 impl Pct {
     fn new(delta: Decimal, price: Decimal) -> Option<Pct> {
         let (sd, sp) = (delta.scale(), price.scale());
-        if sd > MAX_SCALE || sp > MAX_SCALE || price <= Decimal::ZERO {
+        // `price ≤ 0` without the decimal comparison: negative or zero (of either sign).
+        if sd > MAX_SCALE || sp > MAX_SCALE || price.is_sign_negative() || price.is_zero() {
             return None;
         }
         let s = sd.max(sp);
-        let den = price.mantissa() * pow10(s - sp);
-        let d = delta.mantissa() * pow10(s - sd);
+        let den = price.mantissa() * pow10(s - sp)?;
+        let d = delta.mantissa() * pow10(s - sd)?;
         if den >= 1 << 40 || d.unsigned_abs() >= 1 << 60 {
             return None;
         }
@@ -52,13 +57,18 @@ impl Pct {
         if st > MAX_THRESHOLD_SCALE || tm.unsigned_abs() >= 1 << 40 {
             return None;
         }
-        Some((self.num * pow10(st)).cmp(&(tm * self.den)))
+        Some((self.num * pow10(st)?).cmp(&(tm * self.den)))
     }
 
     /// The percentage half-up to 2 places, or `None` when it has at most two places.
     fn round2(&self) -> Option<Decimal> {
         let n = self.num * 100;
-        let (q, r) = (n / self.den, n % self.den);
+        // Nearly always both fit in 64 bits: one machine division instead of two 128-bit
+        // library calls.
+        let (q, r) = match (i64::try_from(n), i64::try_from(self.den)) {
+            (Ok(n), Ok(den)) => (i128::from(n / den), i128::from(n % den)),
+            _ => (n / self.den, n % self.den),
+        };
         if r == 0 {
             return None;
         }

@@ -148,7 +148,7 @@ impl Outcome {
                                 metric: pa.metric.clone(),
                                 value: pa.value,
                                 contribution: scaled(a.contribution, 4),
-                                error: a.error.as_ref().map(describe),
+                                error: a.error.as_deref().map(describe),
                             })
                             .collect();
                         RuleBreakdown {

@@ -8,10 +8,10 @@ use std::ops::Range;
 
 use rust_decimal::Decimal;
 
-use super::plan::{Plan, PlannedRule, PlannedRuleset};
+use super::plan::{Plan, PlannedAction, PlannedRule, PlannedRuleset};
 use super::spec::ListingOverride;
-use crate::context::Context;
-use crate::decimal::{add, money, sub};
+use crate::context::{Context, CustomValues};
+use crate::decimal::{Running, add, money, sub};
 use crate::error::ErrorKind;
 
 /// How rulesets were selected.
@@ -79,8 +79,8 @@ pub struct RuleOutcome {
 pub struct ActionOutcome {
     /// The contribution (exact); 0 on error.
     pub contribution: Decimal,
-    /// The failure, if any.
-    pub error: Option<(ErrorKind, String)>,
+    /// The failure, if any (boxed, as a rule's: failures are rare and the record stays small).
+    pub error: Option<Box<(ErrorKind, String)>>,
 }
 
 /// A warning raised while selecting rulesets.
@@ -129,14 +129,15 @@ impl Plan {
         out: &mut Outcome,
     ) {
         out.reset(list_price);
-        let mut running = list_price;
+        let mut running = Running::new(list_price);
+        let custom = self.custom_keys.resolve(ctx);
         let pinned = over
             .ruleset_id
             .map(|id| (id, self.rulesets.iter().position(|r| r.id == id)));
         match pinned {
             Some((_, Some(i))) if self.rulesets[i].is_active => {
                 out.mode = Mode::Static;
-                evaluate_ruleset(self, i, ctx, &mut running, out);
+                evaluate_ruleset(self, i, ctx, &custom, &mut running, out);
             }
             _ => {
                 if let Some((id, _)) = pinned {
@@ -149,26 +150,31 @@ impl Plan {
                 for (i, r) in self.rulesets.iter().enumerate() {
                     if r.is_active
                         && !over.disabled_ruleset_ids.contains(&r.id)
-                        && selected(r, ctx, out)
+                        && selected(r, ctx, &custom, out)
                     {
-                        evaluate_ruleset(self, i, ctx, &mut running, out);
+                        evaluate_ruleset(self, i, ctx, &custom, &mut running, out);
                     }
                 }
             }
         }
-        if running.is_sign_negative() && !running.is_zero() {
+        if running.is_negative() {
             out.floored = true;
             out.adjusted_price = Decimal::ZERO;
         } else {
-            out.adjusted_price = money(running);
+            out.adjusted_price = money(running.get());
         }
     }
 }
 
 /// Whether an active ruleset's own tree holds; a failing tree skips it with a warning.
-fn selected(r: &PlannedRuleset, ctx: &Context, out: &mut Outcome) -> bool {
+fn selected(
+    r: &PlannedRuleset,
+    ctx: &Context,
+    custom: &CustomValues<'_>,
+    out: &mut Outcome,
+) -> bool {
     let result = match &r.condition {
-        Ok(c) => c.eval(ctx).map_err(|e| e.to_string()),
+        Ok(c) => c.check(ctx, custom).map_err(|f| f.into_error().to_string()),
         Err(e) => Err(format!("{}: {}", e.kind, e.message)),
     };
     match result {
@@ -188,20 +194,26 @@ fn evaluate_ruleset(
     plan: &Plan,
     index: usize,
     ctx: &Context,
-    running: &mut Decimal,
+    custom: &CustomValues<'_>,
+    running: &mut Running,
     out: &mut Outcome,
 ) {
     let ruleset = &plan.rulesets[index];
     let first_rule = out.rules.len();
-    let price_before = *running;
+    let price_before = running.get();
     for (rule_index, rule) in ruleset.rules.iter().enumerate() {
         let error = match &rule.condition {
-            Ok(c) => match c.check(ctx) {
+            Ok(c) => match c.check(ctx, custom) {
                 Ok(true) => {
                     let first_action = out.actions.len();
-                    let adjustment = run_actions(rule, ctx, *running, out);
+                    // Nearly every rule has one action: its contribution is the rule's
+                    // adjustment (what the sum of one gives).
+                    let adjustment = match rule.actions.as_slice() {
+                        [a] => run_action(a, ctx, *running, out),
+                        _ => run_actions(rule, ctx, *running, out),
+                    };
                     if !adjustment.is_zero() {
-                        *running = add(*running, adjustment);
+                        running.add(adjustment);
                     }
                     out.rules.push(RuleOutcome {
                         rule_index,
@@ -228,7 +240,7 @@ fn evaluate_ruleset(
             actions: out.actions.len()..out.actions.len(),
         });
     }
-    let adjustment = sub(*running, price_before);
+    let adjustment = sub(running.get(), price_before);
     out.rulesets.push(RulesetOutcome {
         plan_index: index,
         adjustment,
@@ -240,28 +252,40 @@ fn evaluate_ruleset(
 fn run_actions(
     rule: &PlannedRule,
     ctx: &Context,
-    start_price: Decimal,
+    start_price: Running,
     out: &mut Outcome,
 ) -> Decimal {
     let mut sum = Decimal::ZERO;
     for a in &rule.actions {
-        let (contribution, error) = match &a.compiled {
-            Ok(action) if let Some(c) = action.constant() => (c, None),
-            Ok(action) => match action.eval(ctx, start_price) {
-                Ok(c) => (c, None),
-                Err(e) => (Decimal::ZERO, Some((e.kind, e.message))),
-            },
-            Err(e) => (Decimal::ZERO, Some((e.kind, e.message.clone()))),
-        };
+        let contribution = run_action(a, ctx, start_price, out);
         if sum.is_zero() {
             sum = contribution;
         } else if !contribution.is_zero() {
             sum = add(sum, contribution);
         }
-        out.actions.push(ActionOutcome {
-            contribution,
-            error,
-        });
     }
     sum
+}
+
+/// Runs one action and records it; returns its contribution.
+#[inline(always)]
+fn run_action(
+    a: &PlannedAction,
+    ctx: &Context,
+    start_price: Running,
+    out: &mut Outcome,
+) -> Decimal {
+    let (contribution, error) = match &a.compiled {
+        Ok(action) if let Some(c) = action.constant() => (c, None),
+        Ok(action) => match action.eval_at(ctx, start_price) {
+            Ok(c) => (c, None),
+            Err(e) => (Decimal::ZERO, Some(Box::new((e.kind, e.message)))),
+        },
+        Err(e) => (Decimal::ZERO, Some(Box::new((e.kind, e.message.clone())))),
+    };
+    out.actions.push(ActionOutcome {
+        contribution,
+        error,
+    });
+    contribution
 }

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use super::spec::RulesetSpec;
 use crate::action::Action;
 use crate::condition::Condition;
-use crate::context::FieldRegistry;
+use crate::context::{CustomKeys, FieldRegistry};
 use crate::error::{DomainError, ErrorKind};
 
 /// The layer label of a ruleset (§4.2): a label only, no effect on evaluation.
@@ -38,6 +38,8 @@ impl Layer {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub(super) rulesets: Vec<PlannedRuleset>,
+    /// The custom keys the conditions read, looked up once per evaluation.
+    pub(super) custom_keys: CustomKeys,
 }
 
 #[derive(Debug, Clone)]
@@ -76,11 +78,22 @@ impl Plan {
     pub fn compile(rulesets: &[RulesetSpec], registry: &FieldRegistry) -> Plan {
         let mut specs: Vec<&RulesetSpec> = rulesets.iter().collect();
         specs.sort_by_key(|r| (r.priority, r.created_at, r.id));
-        let rulesets = specs
+        let mut rulesets: Vec<PlannedRuleset> = specs
             .into_iter()
             .map(|r| plan_ruleset(r, registry))
             .collect();
-        Plan { rulesets }
+        let mut custom_keys = CustomKeys::default();
+        for r in &mut rulesets {
+            let trees = std::iter::once(&mut r.condition)
+                .chain(r.rules.iter_mut().map(|rule| &mut rule.condition));
+            for c in trees.flatten() {
+                c.index_custom_keys(&mut custom_keys);
+            }
+        }
+        Plan {
+            rulesets,
+            custom_keys,
+        }
     }
 
     /// The number of rulesets in the plan (active or not).
