@@ -231,7 +231,7 @@ mod tests {
     use rust_decimal::Decimal;
     use serde_json::json;
 
-    use super::records;
+    use super::{METRIC_COLUMNS, records};
 
     #[test]
     fn records_are_the_json_rows_jsonb_to_recordset_reads() {
@@ -265,16 +265,11 @@ mod tests {
             }
             row
         };
-        let metrics = [
-            "score_cpu_multi",
-            "score_cpu_single",
-            "score_gpu",
-            "perf_per_watt",
-            "score_composite",
-            "dollar_per_cpu_mark_multi",
-            "dollar_per_cpu_mark_single",
-            "dollar_per_cpu_mark_single_adjusted",
-        ];
+        let metrics: Vec<&str> = METRIC_COLUMNS
+            .iter()
+            .copied()
+            .chain(["dollar_per_cpu_mark_single_adjusted"])
+            .collect();
         let first = nulls(
             json!({
                 "id": 7,
