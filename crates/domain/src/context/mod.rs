@@ -8,12 +8,14 @@
 mod custom;
 mod fields;
 mod json;
+mod reads;
 mod registry;
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 pub(crate) use custom::{CustomKeys, CustomValues, UNINDEXED};
+pub(crate) use reads::Reads;
 pub use fields::{
     Root, SLOT_COUNT, Slot, listing_field_names, listing_slot, port_types, root_fields, slot,
     slot_of,

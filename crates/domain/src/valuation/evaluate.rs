@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use rust_decimal::Decimal;
 
+use super::memo::{Entries, memoised};
 use super::plan::{Plan, PlannedAction, PlannedRule, PlannedRuleset};
 use super::spec::ListingOverride;
 use crate::context::{Context, CustomValues};
@@ -128,6 +129,20 @@ impl Plan {
         over: &ListingOverride,
         out: &mut Outcome,
     ) {
+        self.run::<false>(ctx, list_price, over, &mut Entries::default(), out);
+    }
+
+    /// The valuation, with the per-row memo when `MEMO` (see [`super::Evaluator`]); without,
+    /// the memo code is compiled out and `memo` is not read.
+    #[inline(always)]
+    pub(super) fn run<const MEMO: bool>(
+        &self,
+        ctx: &Context,
+        list_price: Decimal,
+        over: &ListingOverride,
+        memo: &mut Entries<'_>,
+        out: &mut Outcome,
+    ) {
         out.reset(list_price);
         let mut running = Running::new(list_price);
         let custom = self.custom_keys.resolve(ctx);
@@ -137,7 +152,7 @@ impl Plan {
         match pinned {
             Some((_, Some(i))) if self.rulesets[i].is_active => {
                 out.mode = Mode::Static;
-                evaluate_ruleset(self, i, ctx, &custom, &mut running, out);
+                evaluate_ruleset::<MEMO>(self, i, ctx, &custom, memo, &mut running, out);
             }
             _ => {
                 if let Some((id, _)) = pinned {
@@ -152,7 +167,7 @@ impl Plan {
                         && !over.disabled_ruleset_ids.contains(&r.id)
                         && selected(r, ctx, &custom, out)
                     {
-                        evaluate_ruleset(self, i, ctx, &custom, &mut running, out);
+                        evaluate_ruleset::<MEMO>(self, i, ctx, &custom, memo, &mut running, out);
                     }
                 }
             }
@@ -190,11 +205,12 @@ fn selected(
     }
 }
 
-fn evaluate_ruleset(
+fn evaluate_ruleset<const MEMO: bool>(
     plan: &Plan,
     index: usize,
     ctx: &Context,
     custom: &CustomValues<'_>,
+    memo: &mut Entries<'_>,
     running: &mut Running,
     out: &mut Outcome,
 ) {
@@ -202,26 +218,17 @@ fn evaluate_ruleset(
     let first_rule = out.rules.len();
     let price_before = running.get();
     for (rule_index, rule) in ruleset.rules.iter().enumerate() {
+        if MEMO
+            && let Some(m) = rule.memo
+            && let Some(cell) = memo.cell(m)
+            && memoised(cell, m.whole, rule_index, rule, ctx, custom, running, out)
+        {
+            continue;
+        }
         let error = match &rule.condition {
             Ok(c) => match c.check(ctx, custom) {
                 Ok(true) => {
-                    let first_action = out.actions.len();
-                    // Nearly every rule has one action: its contribution is the rule's
-                    // adjustment (what the sum of one gives).
-                    let adjustment = match rule.actions.as_slice() {
-                        [a] => run_action(a, ctx, *running, out),
-                        _ => run_actions(rule, ctx, *running, out),
-                    };
-                    if !adjustment.is_zero() {
-                        running.add(adjustment);
-                    }
-                    out.rules.push(RuleOutcome {
-                        rule_index,
-                        matched: true,
-                        adjustment,
-                        error: None,
-                        actions: first_action..out.actions.len(),
-                    });
+                    matched(rule_index, rule, ctx, running, out);
                     continue;
                 }
                 Ok(false) => continue,
@@ -246,6 +253,36 @@ fn evaluate_ruleset(
         adjustment,
         rules: first_rule..out.rules.len(),
     });
+}
+
+/// Runs a matched rule's actions, adds its adjustment to the running price and records it;
+/// returns the adjustment.
+#[inline(always)]
+pub(super) fn matched(
+    rule_index: usize,
+    rule: &PlannedRule,
+    ctx: &Context,
+    running: &mut Running,
+    out: &mut Outcome,
+) -> Decimal {
+    let first_action = out.actions.len();
+    // Nearly every rule has one action: its contribution is the rule's adjustment (what the
+    // sum of one gives).
+    let adjustment = match rule.actions.as_slice() {
+        [a] => run_action(a, ctx, *running, out),
+        _ => run_actions(rule, ctx, *running, out),
+    };
+    if !adjustment.is_zero() {
+        running.add(adjustment);
+    }
+    out.rules.push(RuleOutcome {
+        rule_index,
+        matched: true,
+        adjustment,
+        error: None,
+        actions: first_action..out.actions.len(),
+    });
+    adjustment
 }
 
 /// Runs a matched rule's actions; every multiplier sees the running price at the rule's start.
