@@ -15,11 +15,11 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 pub(crate) use custom::{CustomKeys, CustomValues, UNINDEXED};
-pub(crate) use reads::Reads;
 pub use fields::{
     Root, SLOT_COUNT, Slot, listing_field_names, listing_slot, port_types, root_fields, slot,
     slot_of,
 };
+pub(crate) use reads::Reads;
 pub use registry::{FieldRef, FieldRegistry, storage_root};
 
 use crate::value::{NULL, Value, ValueMap};

@@ -48,8 +48,9 @@ impl Reads {
     pub fn root(root: Root) -> Reads {
         match (root, row_index(root)) {
             (_, Some(i)) => Reads::row(i),
-            (Root::Storage, None) => Reads::root(Root::StoragePrimary)
-                .with(Reads::root(Root::StorageSecondary)),
+            (Root::Storage, None) => {
+                Reads::root(Root::StoragePrimary).with(Reads::root(Root::StorageSecondary))
+            }
             (Root::Custom, None) => Reads::CUSTOM,
             _ => Reads(LISTING | CUSTOM),
         }

@@ -113,7 +113,12 @@ impl<'p> Evaluator<'p> {
     }
 
     /// [`Plan::evaluate`], with the memo.
-    pub fn evaluate(&mut self, ctx: &Context, list_price: Decimal, over: &ListingOverride) -> Outcome {
+    pub fn evaluate(
+        &mut self,
+        ctx: &Context,
+        list_price: Decimal,
+        over: &ListingOverride,
+    ) -> Outcome {
         let mut out = Outcome::default();
         self.evaluate_into(ctx, list_price, over, &mut out);
         out
