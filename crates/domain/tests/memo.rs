@@ -39,16 +39,19 @@ fn fingerprint(o: &Outcome) -> Vec<String> {
             r.rule_index,
             r.matched,
             bits(r.adjustment),
-            r.error,
+            r.error.map(|e| o.error(e)),
             r.actions
         )
     }));
-    v.extend(
-        o.actions
-            .iter()
-            .map(|a| format!("action {:?} {:?}", bits(a.contribution), a.error)),
-    );
+    v.extend(o.actions.iter().map(|a| {
+        format!(
+            "action {:?} {:?}",
+            bits(a.contribution),
+            a.error.map(|e| o.error(e))
+        )
+    }));
     v.extend(o.warnings.iter().map(|w| format!("{w:?}")));
+    v.push(format!("{:?}", o.errors));
     v
 }
 

@@ -47,7 +47,14 @@ pub struct Outcome {
     pub actions: Vec<ActionOutcome>,
     /// Warnings in the order raised.
     pub warnings: Vec<Warning>,
+    /// The failures of rules and actions, in the order raised; records point here.
+    pub errors: Vec<(ErrorKind, String)>,
 }
+
+/// The place of a failure in [`Outcome::errors`]. Records hold this instead of the failure, so
+/// they have nothing to drop and clearing them between listings visits none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorIndex(u32);
 
 /// One evaluated ruleset.
 #[derive(Debug, Clone)]
@@ -69,8 +76,8 @@ pub struct RuleOutcome {
     pub matched: bool,
     /// Sum of its actions (exact); 0 when not matched.
     pub adjustment: Decimal,
-    /// The tree's failure, if any (boxed: failures are rare and the record stays small).
-    pub error: Option<Box<(ErrorKind, String)>>,
+    /// The tree's failure, if any (see [`Outcome::error`]).
+    pub error: Option<ErrorIndex>,
     /// Its actions in [`Outcome::actions`] (empty when not matched).
     pub actions: Range<usize>,
 }
@@ -80,8 +87,8 @@ pub struct RuleOutcome {
 pub struct ActionOutcome {
     /// The contribution (exact); 0 on error.
     pub contribution: Decimal,
-    /// The failure, if any (boxed, as a rule's: failures are rare and the record stays small).
-    pub error: Option<Box<(ErrorKind, String)>>,
+    /// The failure, if any (see [`Outcome::error`]).
+    pub error: Option<ErrorIndex>,
 }
 
 /// A warning raised while selecting rulesets.
@@ -101,6 +108,16 @@ impl Outcome {
         self.adjusted_price - self.list_price
     }
 
+    /// A recorded failure of a rule or action.
+    pub fn error(&self, at: ErrorIndex) -> Option<&(ErrorKind, String)> {
+        self.errors.get(at.0 as usize)
+    }
+
+    fn push_error(&mut self, kind: ErrorKind, message: String) -> ErrorIndex {
+        self.errors.push((kind, message));
+        ErrorIndex(self.errors.len() as u32 - 1)
+    }
+
     fn reset(&mut self, list_price: Decimal) {
         self.list_price = list_price;
         self.adjusted_price = list_price;
@@ -110,6 +127,7 @@ impl Outcome {
         self.rules.clear();
         self.actions.clear();
         self.warnings.clear();
+        self.errors.clear();
     }
 }
 
@@ -239,11 +257,12 @@ fn evaluate_ruleset<const MEMO: bool>(
             },
             Err(e) => (e.kind, format!("{} (at {})", e.message, e.path)),
         };
+        let error = Some(out.push_error(error.0, error.1));
         out.rules.push(RuleOutcome {
             rule_index,
             matched: false,
             adjustment: Decimal::ZERO,
-            error: Some(Box::new(error)),
+            error,
             actions: out.actions.len()..out.actions.len(),
         });
     }
@@ -316,9 +335,12 @@ fn run_action(
         Ok(action) if let Some(c) = action.constant() => (c, None),
         Ok(action) => match action.eval_at(ctx, start_price) {
             Ok(c) => (c, None),
-            Err(e) => (Decimal::ZERO, Some(Box::new((e.kind, e.message)))),
+            Err(e) => (Decimal::ZERO, Some(out.push_error(e.kind, e.message))),
         },
-        Err(e) => (Decimal::ZERO, Some(Box::new((e.kind, e.message.clone())))),
+        Err(e) => (
+            Decimal::ZERO,
+            Some(out.push_error(e.kind, e.message.clone())),
+        ),
     };
     out.actions.push(ActionOutcome {
         contribution,

@@ -17,7 +17,9 @@ mod validate;
 pub use breakdown::{
     ActionBreakdown, Breakdown, RuleBreakdown, RulesetBreakdown, WarningBreakdown,
 };
-pub use evaluate::{ActionOutcome, Mode, Outcome, RuleOutcome, RulesetOutcome, Warning};
+pub use evaluate::{
+    ActionOutcome, ErrorIndex, Mode, Outcome, RuleOutcome, RulesetOutcome, Warning,
+};
 pub use memo::Evaluator;
 pub use plan::{Layer, Plan};
 pub use spec::{GroupSpec, ListingOverride, RuleSpec, RulesetSpec};
