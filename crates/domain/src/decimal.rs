@@ -80,6 +80,9 @@ pub(crate) fn mul_whole(q: i64, b: Decimal) -> Option<Decimal> {
 /// so that the common paths inline small.
 #[inline(never)]
 fn from_f64_text(n: f64) -> Option<Decimal> {
+    if let Some(d) = shortest::shortest_wide(n) {
+        return Some(d);
+    }
     // Ryu gives the shortest round-trip digits without the formatting machinery; it writes
     // an exponent only for very large or small magnitudes.
     let mut buf = ryu::Buffer::new();
@@ -354,6 +357,7 @@ pub fn to_f64(d: Decimal) -> f64 {
 }
 
 mod running;
+mod shortest;
 
 pub(crate) use running::Running;
 

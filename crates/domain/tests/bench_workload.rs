@@ -80,7 +80,7 @@ fn converted_ruleset_validates_and_values_every_listing_without_errors() {
         let twice = plan.evaluate(&ctx, l.price, &ListingOverride::default());
         assert_eq!(out.adjusted_price, twice.adjusted_price);
         assert!(out.rules.iter().all(|r| r.error.is_none()), "listing {id}");
-        let errors: Vec<_> = out.actions.iter().filter_map(|a| a.error.clone()).collect();
+        let errors: Vec<_> = out.actions.iter().filter_map(|a| a.error).collect();
         assert!(errors.is_empty(), "listing {id}: {errors:?}");
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use super::{Action, ActionKind};
-use crate::context::Context;
+use crate::context::{Context, Reads};
 use crate::decimal::{Running, from_f64, mul, mul_whole, whole};
 use crate::error::ErrorKind;
 use crate::value::Value;
@@ -126,6 +126,27 @@ impl Action {
 }
 
 impl Action {
+    /// The parts of a context (and the running price) the contribution depends on; a
+    /// constant depends on nothing.
+    pub(crate) fn reads(&self) -> Reads {
+        if self.constant.is_some() {
+            return Reads::NOTHING;
+        }
+        let base = match &self.kind {
+            ActionKind::Fixed(_) => Reads::NOTHING,
+            ActionKind::PerUnit { field, .. } | ActionKind::Benchmark { field, .. } => {
+                Reads::field(field)
+            }
+            ActionKind::Multiplier(_) => Reads::PRICE,
+            ActionKind::Formula(f) => f.reads(),
+        };
+        if self.unmodified || !self.modifiers.reads_listing() {
+            base
+        } else {
+            base.with(Reads::LISTING)
+        }
+    }
+
     /// The contribution when it is the same on every listing: a placeholder's 0, or a fixed
     /// value whose modifiers read nothing of the listing (at most a clamp) and that stays in
     /// range. Everything else is evaluated per listing.

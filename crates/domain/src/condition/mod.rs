@@ -13,7 +13,7 @@ mod flat;
 mod single_tests;
 mod text;
 
-use crate::context::{CustomKeys, FieldRef};
+use crate::context::{CustomKeys, FieldRef, Reads};
 use crate::value::Value;
 
 pub use compile::{MAX_IN_LIST, MAX_NODES, MAX_REGEX_LEN, MAX_TREE_DEPTH};
@@ -136,6 +136,13 @@ impl Condition {
                 step.leaf.custom = keys.index(k);
             }
         }
+    }
+
+    /// The parts of a context the tree reads: each leaf reads its field and nothing else.
+    pub(crate) fn reads(&self) -> Reads {
+        self.steps
+            .iter()
+            .fold(Reads::NOTHING, |r, s| r.with(Reads::field(&s.leaf.field)))
     }
 }
 

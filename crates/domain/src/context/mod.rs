@@ -8,6 +8,7 @@
 mod custom;
 mod fields;
 mod json;
+mod reads;
 mod registry;
 
 use std::borrow::Cow;
@@ -18,6 +19,7 @@ pub use fields::{
     Root, SLOT_COUNT, Slot, listing_field_names, listing_slot, port_types, root_fields, slot,
     slot_of,
 };
+pub(crate) use reads::Reads;
 pub use registry::{FieldRef, FieldRegistry, storage_root};
 
 use crate::value::{NULL, Value, ValueMap};

@@ -28,7 +28,7 @@ mod tree;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::context::{Context, FieldRegistry};
+use crate::context::{Context, FieldRegistry, Reads};
 use crate::error::{DomainError, ErrorKind};
 
 /// The longest formula accepted, in characters.
@@ -139,6 +139,18 @@ impl Formula {
             return Ok(n);
         }
         eval::run(&self.program, ctx)
+    }
+
+    /// The parts of a context the formula reads: its field instructions are its only reads.
+    pub(crate) fn reads(&self) -> Reads {
+        self.program.code.iter().fold(Reads::NOTHING, |r, i| {
+            r.with(match i {
+                code::Instr::Slot(s) => Reads::slot(*s),
+                code::Instr::Custom(_) => Reads::CUSTOM,
+                code::Instr::Root(root) | code::Instr::RootKey(root, _) => Reads::root(*root),
+                _ => Reads::NOTHING,
+            })
+        })
     }
 
     /// The source text.

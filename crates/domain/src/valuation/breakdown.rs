@@ -148,7 +148,7 @@ impl Outcome {
                                 metric: pa.metric.clone(),
                                 value: pa.value,
                                 contribution: scaled(a.contribution, 4),
-                                error: a.error.as_deref().map(describe),
+                                error: a.error.and_then(|e| self.error(e)).map(describe),
                             })
                             .collect();
                         RuleBreakdown {
@@ -158,7 +158,7 @@ impl Outcome {
                             group_name: p.group_name.clone(),
                             matched: r.is_some_and(|r| r.matched),
                             adjustment: scaled(r.map_or(Decimal::ZERO, |r| r.adjustment), 4),
-                            error: r.and_then(|r| r.error.as_deref()).map(describe),
+                            error: r.and_then(|r| self.error(r.error?)).map(describe),
                             actions,
                         }
                     })

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use rust_decimal::Decimal;
 
+use super::memo::{Entries, memoised};
 use super::plan::{Plan, PlannedAction, PlannedRule, PlannedRuleset};
 use super::spec::ListingOverride;
 use crate::context::{Context, CustomValues};
@@ -46,7 +47,14 @@ pub struct Outcome {
     pub actions: Vec<ActionOutcome>,
     /// Warnings in the order raised.
     pub warnings: Vec<Warning>,
+    /// The failures of rules and actions, in the order raised; records point here.
+    pub errors: Vec<(ErrorKind, String)>,
 }
+
+/// The place of a failure in [`Outcome::errors`]. Records hold this instead of the failure, so
+/// they have nothing to drop and clearing them between listings visits none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorIndex(u32);
 
 /// One evaluated ruleset.
 #[derive(Debug, Clone)]
@@ -68,8 +76,8 @@ pub struct RuleOutcome {
     pub matched: bool,
     /// Sum of its actions (exact); 0 when not matched.
     pub adjustment: Decimal,
-    /// The tree's failure, if any (boxed: failures are rare and the record stays small).
-    pub error: Option<Box<(ErrorKind, String)>>,
+    /// The tree's failure, if any (see [`Outcome::error`]).
+    pub error: Option<ErrorIndex>,
     /// Its actions in [`Outcome::actions`] (empty when not matched).
     pub actions: Range<usize>,
 }
@@ -79,8 +87,8 @@ pub struct RuleOutcome {
 pub struct ActionOutcome {
     /// The contribution (exact); 0 on error.
     pub contribution: Decimal,
-    /// The failure, if any (boxed, as a rule's: failures are rare and the record stays small).
-    pub error: Option<Box<(ErrorKind, String)>>,
+    /// The failure, if any (see [`Outcome::error`]).
+    pub error: Option<ErrorIndex>,
 }
 
 /// A warning raised while selecting rulesets.
@@ -100,6 +108,16 @@ impl Outcome {
         self.adjusted_price - self.list_price
     }
 
+    /// A recorded failure of a rule or action.
+    pub fn error(&self, at: ErrorIndex) -> Option<&(ErrorKind, String)> {
+        self.errors.get(at.0 as usize)
+    }
+
+    fn push_error(&mut self, kind: ErrorKind, message: String) -> ErrorIndex {
+        self.errors.push((kind, message));
+        ErrorIndex(self.errors.len() as u32 - 1)
+    }
+
     fn reset(&mut self, list_price: Decimal) {
         self.list_price = list_price;
         self.adjusted_price = list_price;
@@ -109,6 +127,7 @@ impl Outcome {
         self.rules.clear();
         self.actions.clear();
         self.warnings.clear();
+        self.errors.clear();
     }
 }
 
@@ -128,6 +147,20 @@ impl Plan {
         over: &ListingOverride,
         out: &mut Outcome,
     ) {
+        self.run::<false>(ctx, list_price, over, &mut Entries::default(), out);
+    }
+
+    /// The valuation, with the per-row memo when `MEMO` (see [`super::Evaluator`]); without,
+    /// the memo code is compiled out and `memo` is not read.
+    #[inline(always)]
+    pub(super) fn run<const MEMO: bool>(
+        &self,
+        ctx: &Context,
+        list_price: Decimal,
+        over: &ListingOverride,
+        memo: &mut Entries<'_>,
+        out: &mut Outcome,
+    ) {
         out.reset(list_price);
         let mut running = Running::new(list_price);
         let custom = self.custom_keys.resolve(ctx);
@@ -137,7 +170,7 @@ impl Plan {
         match pinned {
             Some((_, Some(i))) if self.rulesets[i].is_active => {
                 out.mode = Mode::Static;
-                evaluate_ruleset(self, i, ctx, &custom, &mut running, out);
+                evaluate_ruleset::<MEMO>(self, i, ctx, &custom, memo, &mut running, out);
             }
             _ => {
                 if let Some((id, _)) = pinned {
@@ -152,7 +185,7 @@ impl Plan {
                         && !over.disabled_ruleset_ids.contains(&r.id)
                         && selected(r, ctx, &custom, out)
                     {
-                        evaluate_ruleset(self, i, ctx, &custom, &mut running, out);
+                        evaluate_ruleset::<MEMO>(self, i, ctx, &custom, memo, &mut running, out);
                     }
                 }
             }
@@ -190,11 +223,12 @@ fn selected(
     }
 }
 
-fn evaluate_ruleset(
+fn evaluate_ruleset<const MEMO: bool>(
     plan: &Plan,
     index: usize,
     ctx: &Context,
     custom: &CustomValues<'_>,
+    memo: &mut Entries<'_>,
     running: &mut Running,
     out: &mut Outcome,
 ) {
@@ -202,26 +236,17 @@ fn evaluate_ruleset(
     let first_rule = out.rules.len();
     let price_before = running.get();
     for (rule_index, rule) in ruleset.rules.iter().enumerate() {
+        if MEMO
+            && let Some(m) = rule.memo
+            && let Some(cell) = memo.cell(m)
+            && memoised(cell, m.whole, rule_index, rule, ctx, custom, running, out)
+        {
+            continue;
+        }
         let error = match &rule.condition {
             Ok(c) => match c.check(ctx, custom) {
                 Ok(true) => {
-                    let first_action = out.actions.len();
-                    // Nearly every rule has one action: its contribution is the rule's
-                    // adjustment (what the sum of one gives).
-                    let adjustment = match rule.actions.as_slice() {
-                        [a] => run_action(a, ctx, *running, out),
-                        _ => run_actions(rule, ctx, *running, out),
-                    };
-                    if !adjustment.is_zero() {
-                        running.add(adjustment);
-                    }
-                    out.rules.push(RuleOutcome {
-                        rule_index,
-                        matched: true,
-                        adjustment,
-                        error: None,
-                        actions: first_action..out.actions.len(),
-                    });
+                    matched(rule_index, rule, ctx, running, out);
                     continue;
                 }
                 Ok(false) => continue,
@@ -232,11 +257,12 @@ fn evaluate_ruleset(
             },
             Err(e) => (e.kind, format!("{} (at {})", e.message, e.path)),
         };
+        let error = Some(out.push_error(error.0, error.1));
         out.rules.push(RuleOutcome {
             rule_index,
             matched: false,
             adjustment: Decimal::ZERO,
-            error: Some(Box::new(error)),
+            error,
             actions: out.actions.len()..out.actions.len(),
         });
     }
@@ -246,6 +272,36 @@ fn evaluate_ruleset(
         adjustment,
         rules: first_rule..out.rules.len(),
     });
+}
+
+/// Runs a matched rule's actions, adds its adjustment to the running price and records it;
+/// returns the adjustment.
+#[inline(always)]
+pub(super) fn matched(
+    rule_index: usize,
+    rule: &PlannedRule,
+    ctx: &Context,
+    running: &mut Running,
+    out: &mut Outcome,
+) -> Decimal {
+    let first_action = out.actions.len();
+    // Nearly every rule has one action: its contribution is the rule's adjustment (what the
+    // sum of one gives).
+    let adjustment = match rule.actions.as_slice() {
+        [a] => run_action(a, ctx, *running, out),
+        _ => run_actions(rule, ctx, *running, out),
+    };
+    if !adjustment.is_zero() {
+        running.add(adjustment);
+    }
+    out.rules.push(RuleOutcome {
+        rule_index,
+        matched: true,
+        adjustment,
+        error: None,
+        actions: first_action..out.actions.len(),
+    });
+    adjustment
 }
 
 /// Runs a matched rule's actions; every multiplier sees the running price at the rule's start.
@@ -279,9 +335,12 @@ fn run_action(
         Ok(action) if let Some(c) = action.constant() => (c, None),
         Ok(action) => match action.eval_at(ctx, start_price) {
             Ok(c) => (c, None),
-            Err(e) => (Decimal::ZERO, Some(Box::new((e.kind, e.message)))),
+            Err(e) => (Decimal::ZERO, Some(out.push_error(e.kind, e.message))),
         },
-        Err(e) => (Decimal::ZERO, Some(Box::new((e.kind, e.message.clone())))),
+        Err(e) => (
+            Decimal::ZERO,
+            Some(out.push_error(e.kind, e.message.clone())),
+        ),
     };
     out.actions.push(ActionOutcome {
         contribution,

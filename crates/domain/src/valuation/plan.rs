@@ -40,6 +40,21 @@ pub struct Plan {
     pub(super) rulesets: Vec<PlannedRuleset>,
     /// The custom keys the conditions read, looked up once per evaluation.
     pub(super) custom_keys: CustomKeys,
+    /// How many rules keep a memo slot per shared row (see [`RuleMemo`]).
+    pub(super) memo_slots: [u32; 6],
+}
+
+/// A rule whose condition reads one shared row (a CPU, a GPU, …) and nothing else decides the
+/// same on every listing linking that row: [`super::Evaluator`] keeps its verdict per row,
+/// and its contribution too when the one action reads nothing else either.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RuleMemo {
+    /// The row ([`crate::context::Context`]'s numbering: 0 for `cpu`).
+    pub row: usize,
+    /// The rule's cell among the memoised rules of that row.
+    pub index: usize,
+    /// The contribution is memoised as well as the verdict.
+    pub whole: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +77,7 @@ pub(super) struct PlannedRule {
     pub group_name: String,
     pub condition: Result<Condition, DomainError>,
     pub actions: Vec<PlannedAction>,
+    pub memo: Option<RuleMemo>,
 }
 
 #[derive(Debug, Clone)]
@@ -90,9 +106,14 @@ impl Plan {
                 c.index_custom_keys(&mut custom_keys);
             }
         }
+        let mut memo_slots = [0u32; 6];
+        for rule in rulesets.iter_mut().flat_map(|r| r.rules.iter_mut()) {
+            rule.memo = rule_memo(rule, &mut memo_slots);
+        }
         Plan {
             rulesets,
             custom_keys,
+            memo_slots,
         }
     }
 
@@ -105,6 +126,22 @@ impl Plan {
     pub fn rule_count(&self) -> usize {
         self.rulesets.iter().map(|r| r.rules.len()).sum()
     }
+}
+
+/// The memo slot of a rule whose condition reads one shared row alone, numbered in `slots`.
+fn rule_memo(rule: &PlannedRule, slots: &mut [u32; 6]) -> Option<RuleMemo> {
+    let reads = rule.condition.as_ref().ok()?.reads();
+    let row = reads.only_row()?;
+    let whole = match rule.actions.as_slice() {
+        [a] => a
+            .compiled
+            .as_ref()
+            .is_ok_and(|action| reads.with(action.reads()).only_row() == Some(row)),
+        _ => false,
+    };
+    let index = slots[row] as usize;
+    slots[row] += 1;
+    Some(RuleMemo { row, index, whole })
 }
 
 fn layer(r: &RulesetSpec) -> Layer {
@@ -153,6 +190,7 @@ fn plan_ruleset(r: &RulesetSpec, registry: &FieldRegistry) -> PlannedRuleset {
                 group_name: g.name.clone(),
                 condition,
                 actions,
+                memo: None,
             };
             rules.push((rule.evaluation_order, g.display_order, rule.id, planned));
         }

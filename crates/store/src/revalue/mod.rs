@@ -18,7 +18,9 @@ use domain::model::{
     CustomFieldEntity, CustomFieldType, DealClass, JobId, Listing, ListingValuation,
     ValuationCause, ValuationUpdate,
 };
-use domain::valuation::{Breakdown, GroupSpec, ListingOverride, Plan, RuleSpec, RulesetSpec};
+use domain::valuation::{
+    Breakdown, Evaluator, GroupSpec, ListingOverride, Outcome, Plan, RuleSpec, RulesetSpec,
+};
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 use tokio::sync::Mutex;
@@ -180,8 +182,33 @@ impl Valuer {
         p: &Prepared,
         now: DateTime<Utc>,
     ) -> (ListingValuation, Breakdown) {
+        let out = plan.evaluate(&p.ctx, l.data.price_usd, &p.over);
+        self.finish(plan, l, p, &out, now)
+    }
+
+    /// [`Valuer::value_with`] through `evaluator` (and its plan): a batch shares one, so rules
+    /// that read one catalogue row alone are decided once per row (the same outcome).
+    pub fn value_in(
+        &self,
+        evaluator: &mut Evaluator<'_>,
+        l: &Listing,
+        p: &Prepared,
+        now: DateTime<Utc>,
+    ) -> (ListingValuation, Breakdown) {
+        let out = evaluator.evaluate(&p.ctx, l.data.price_usd, &p.over);
+        self.finish(evaluator.plan(), l, p, &out, now)
+    }
+
+    /// The breakdown, metrics, deal and score of an evaluated listing.
+    fn finish(
+        &self,
+        plan: &Plan,
+        l: &Listing,
+        p: &Prepared,
+        out: &Outcome,
+        now: DateTime<Utc>,
+    ) -> (ListingValuation, Breakdown) {
         let price = l.data.price_usd;
-        let out = plan.evaluate(&p.ctx, price, &p.over);
         let breakdown = out.breakdown(plan, now);
         let adjusted = out.adjusted_price;
         let m = metrics::compute(price, adjusted, p.cpu.as_ref(), p.gpu.as_ref());
@@ -304,11 +331,12 @@ pub async fn evaluate(
         updates: Vec::with_capacity(listings.len()),
         scores: HashMap::new(),
     };
+    let mut evaluator = Evaluator::new(&valuer.plan);
     for l in &listings {
         let Some(p) = prepared.get(&l.id) else {
             continue;
         };
-        let (v, _) = valuer.value_with(&valuer.plan, l, p, now);
+        let (v, _) = valuer.value_in(&mut evaluator, l, p, now);
         for (pid, w, _) in &valuer.profiles {
             out.scores
                 .entry(*pid)
