@@ -18,6 +18,13 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// PostgreSQL statement timeout: long enough for a 1,000-row batch write, short enough that a
 /// runaway query does not hold a connection forever.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// PostgreSQL ends a session that sits inside a transaction this long without a statement.
+/// None of ours pauses between statements; one that does was abandoned (a task cancelled
+/// mid-transaction whose rollback never reached the server), and its row locks would
+/// otherwise stall every writer of those rows until each hits [`STATEMENT_TIMEOUT`]. Shorter
+/// than that timeout, so a writer waiting on such locks gets through.
+pub const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a SQLite writer waits for the lock before failing.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -63,7 +70,8 @@ impl Store {
     /// takes to fail during an outage (and how long it may queue for a busy pool).
     ///
     /// SQLite: WAL journal (readers never block the writer), foreign keys ON (off by default in
-    /// SQLite), a busy timeout. PostgreSQL: a statement timeout per connection.
+    /// SQLite), a busy timeout. PostgreSQL: a statement timeout and an idle-in-transaction
+    /// timeout per connection.
     pub async fn connect_with(
         url: &str,
         pool_size: u32,
@@ -82,7 +90,13 @@ impl Store {
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
             });
         } else {
-            opts.statement_timeout(STATEMENT_TIMEOUT);
+            opts.statement_timeout(STATEMENT_TIMEOUT)
+                .map_sqlx_postgres_opts(|o| {
+                    o.options([(
+                        "idle_in_transaction_session_timeout",
+                        IDLE_IN_TRANSACTION_TIMEOUT.as_millis().to_string(),
+                    )])
+                });
         }
         let db = Database::connect(opts)
             .await
