@@ -171,9 +171,9 @@ pub async fn settle(
         j.status == domain::model::JobStatus::Succeeded
     })
     .await;
-    let got = collect_updates(ws, quiet).await;
     let after = adjusted(store).await;
     let changed = changed_ids(before, &after);
+    let got = collect_until(ws, &changed, within, quiet).await;
     Settled {
         job,
         got,
@@ -254,12 +254,39 @@ pub fn cluster_env<'a>(
 pub async fn collect_updates(ws: &mut Socket, quiet: Duration) -> HashMap<i64, String> {
     let mut got = HashMap::new();
     while let Some(m) = next_json(ws, quiet).await {
-        let u = &m["payload"]["data"]["listingValuationUpdated"];
-        assert_eq!(u["__typename"], "ListingValuationUpdate", "{m}");
-        let id = decode_listing_id(u["listingId"].as_str().unwrap());
-        got.insert(id, u["adjustedPrice"].as_str().unwrap_or("null").to_owned());
+        record_update(&m, &mut got);
     }
     got
+}
+
+/// Listing updates until every id of `expected` has arrived (or `within` passes), then any
+/// further ones until `quiet` passes without a message. Waiting for the expected set rather
+/// than for a quiet spell keeps a subscriber that a loaded machine delays past `quiet` from
+/// looking like a lost event; a lost one still fails the caller's comparison.
+pub async fn collect_until(
+    ws: &mut Socket,
+    expected: &HashSet<i64>,
+    within: Duration,
+    quiet: Duration,
+) -> HashMap<i64, String> {
+    let mut got = HashMap::new();
+    let end = tokio::time::Instant::now() + within;
+    while !expected.iter().all(|id| got.contains_key(id)) {
+        let left = end.saturating_duration_since(tokio::time::Instant::now());
+        match next_json(ws, left).await {
+            Some(m) => record_update(&m, &mut got),
+            None => return got,
+        }
+    }
+    got.extend(collect_updates(ws, quiet).await);
+    got
+}
+
+fn record_update(m: &Value, got: &mut HashMap<i64, String>) {
+    let u = &m["payload"]["data"]["listingValuationUpdated"];
+    assert_eq!(u["__typename"], "ListingValuationUpdate", "{m}");
+    let id = decode_listing_id(u["listingId"].as_str().unwrap());
+    got.insert(id, u["adjustedPrice"].as_str().unwrap_or("null").to_owned());
 }
 
 /// Waits until `n` processes (API instances' event hubs) subscribe to the bus channel of
