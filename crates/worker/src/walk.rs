@@ -93,27 +93,33 @@ impl Worker {
             ..targets.clone()
         };
         job.scope = cursor.to_json();
-        if !self.store.recalc_job_progress(job).await? {
-            // No longer `running`: cancelled through the API while this batch ran.
-            return Ok(Some(RunEnd::Cancelled));
-        }
+        // The batch is committed: its listings' events go out whatever happens next. The
+        // progress row may fail to save (the job is then retried from its previous cursor,
+        // and the retry finds these listings unchanged and announces nothing), or the job may
+        // no longer be `running` (cancelled through the API while this batch ran).
+        let running = self.store.recalc_job_progress(job).await;
         let mut events = out.events;
-        events.push(BusEvent::RecalculationProgress(RecalculationProgress {
-            job_id,
-            processed: to_u64(job.processed),
-            total: to_u64(job.total),
-            changed: to_u64(job.changed),
-            failed: to_u64(job.failed),
-            at: Utc::now(),
-        }));
-        // The batch is committed: a bus outage loses these events (subscribers get a
-        // Resync when their own connection recovers) but must not undo or repeat work.
+        if matches!(running, Ok(true)) {
+            events.push(BusEvent::RecalculationProgress(RecalculationProgress {
+                job_id,
+                processed: to_u64(job.processed),
+                total: to_u64(job.total),
+                changed: to_u64(job.changed),
+                failed: to_u64(job.failed),
+                at: Utc::now(),
+            }));
+        }
+        // A bus outage loses these events (subscribers get a Resync when their own connection
+        // recovers) but must not undo or repeat work.
         let n = events.len() as u64;
         match self.bus.publish_all(events).await {
             Ok(()) => telemetry::metrics().events_published(n),
             Err(e) => {
                 tracing::warn!(%job_id, error = %e, "publishing a batch's events failed");
             }
+        }
+        if !running? {
+            return Ok(Some(RunEnd::Cancelled));
         }
         match self.queue.touch(d).await {
             Ok(()) => Ok(None),

@@ -243,25 +243,28 @@ fn start(state: &AppState, caller: Caller, p: SubscribePayload) -> BoxStream<'st
 /// Most results written in one go before the connection's other work gets a turn.
 const FRAMES_PER_FLUSH: usize = 64;
 
-/// Writes `out` and whatever else the subscriptions have ready now, then flushes once: an
-/// event that reaches several of a connection's subscriptions (or a burst of events) costs
-/// one write to the socket, not one per frame.
-async fn deliver(
-    sink: &mut Sink,
-    subs: &mut Subs,
-    id: String,
-    out: Out,
-) -> Result<(), axum::Error> {
-    let (mut id, mut out) = (id, out);
-    for _ in 0..FRAMES_PER_FLUSH {
+/// Writes `out` and whatever else the subscriptions have ready now (at most
+/// [`FRAMES_PER_FLUSH`] frames), then flushes once: an event that reaches several of a
+/// connection's subscriptions (or a burst of events) costs one write to the socket, not one
+/// per frame. An item is taken off the subscriptions only when it will be written: whatever
+/// is left stays in its stream for the next call.
+async fn deliver<S>(sink: &mut S, subs: &mut Subs, id: String, out: Out) -> Result<(), S::Error>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let mut next = Some((id, out));
+    let mut written = 0;
+    while let Some((id, out)) = next.take() {
         match out {
             Out::Result(i, resp) => feed_result(sink, &id, i, *resp, subs).await?,
             Out::Frame(payload) => feed(sink, protocol::next_encoded(&id, &payload)).await?,
             Out::Done => feed(sink, protocol::complete(&id)).await?,
         }
-        match subs.next().now_or_never() {
-            Some(Some(more)) => (id, out) = more,
-            _ => break,
+        written += 1;
+        if written < FRAMES_PER_FLUSH
+            && let Some(Some(more)) = subs.next().now_or_never()
+        {
+            next = Some(more);
         }
     }
     sink.flush().await
@@ -269,13 +272,16 @@ async fn deliver(
 
 /// Writes one result: `error` when the operation was refused before it ran (then the
 /// subscription is over, without `complete`), else `next`.
-async fn feed_result(
-    sink: &mut Sink,
+async fn feed_result<S>(
+    sink: &mut S,
     id: &str,
     index: usize,
     mut resp: GqlResponse,
     subs: &mut Subs,
-) -> Result<(), axum::Error> {
+) -> Result<(), S::Error>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
     let request_error = index == 0
         && resp.data == GqlValue::Null
         && !resp.errors.is_empty()
@@ -297,7 +303,10 @@ async fn send(sink: &mut Sink, text: String) -> Result<(), axum::Error> {
 }
 
 /// Queues a frame without flushing (see [`deliver`]).
-async fn feed(sink: &mut Sink, text: String) -> Result<(), axum::Error> {
+async fn feed<S>(sink: &mut S, text: String) -> Result<(), S::Error>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
     sink.feed(Message::Text(text.into())).await
 }
 
@@ -356,3 +365,7 @@ impl Budget {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "socket_tests.rs"]
+mod tests;

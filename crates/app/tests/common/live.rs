@@ -158,6 +158,29 @@ pub struct Settled {
     pub changed: HashSet<i64>,
 }
 
+impl Settled {
+    /// Fails unless the subscriber received an event for exactly the listings that changed,
+    /// naming the missing and unexpected ones and what the job counted (a listing missing
+    /// from the job's count was never announced; one counted but missing was lost on the way).
+    pub fn assert_every_change_received(&self) {
+        let got: HashSet<i64> = self.got.keys().copied().collect();
+        let mut missing: Vec<i64> = self.changed.difference(&got).copied().collect();
+        let mut extra: Vec<i64> = got.difference(&self.changed).copied().collect();
+        missing.sort_unstable();
+        extra.sort_unstable();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "the subscriber received {} events for {} changed listings (the job counted {} \
+             changed); missing {:?}; unexpected {:?}",
+            got.len(),
+            self.changed.len(),
+            self.job.changed,
+            &missing[..missing.len().min(20)],
+            &extra[..extra.len().min(20)],
+        );
+    }
+}
+
 /// Waits up to `within` for the job a change started to succeed, then reads `ws`'s events
 /// until `quiet` passes without one, and compares the stored prices with `before`.
 pub async fn settle(
@@ -270,23 +293,26 @@ pub async fn collect_until(
     quiet: Duration,
 ) -> HashMap<i64, String> {
     let mut got = HashMap::new();
+    let mut awaited = expected.clone();
     let end = tokio::time::Instant::now() + within;
-    while !expected.iter().all(|id| got.contains_key(id)) {
+    while !awaited.is_empty() {
         let left = end.saturating_duration_since(tokio::time::Instant::now());
         match next_json(ws, left).await {
-            Some(m) => record_update(&m, &mut got),
+            Some(m) => awaited.remove(&record_update(&m, &mut got)),
             None => return got,
-        }
+        };
     }
     got.extend(collect_updates(ws, quiet).await);
     got
 }
 
-fn record_update(m: &Value, got: &mut HashMap<i64, String>) {
+/// Records a listing update in `got`; its listing id.
+fn record_update(m: &Value, got: &mut HashMap<i64, String>) -> i64 {
     let u = &m["payload"]["data"]["listingValuationUpdated"];
     assert_eq!(u["__typename"], "ListingValuationUpdate", "{m}");
     let id = decode_listing_id(u["listingId"].as_str().unwrap());
     got.insert(id, u["adjustedPrice"].as_str().unwrap_or("null").to_owned());
+    id
 }
 
 /// Waits until `n` processes (API instances' event hubs) subscribe to the bus channel of

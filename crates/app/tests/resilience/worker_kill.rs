@@ -6,7 +6,6 @@
 //! `SUCCEEDED` as the API reports it, every listing must hold the right valuation, and no
 //! history row may repeat the previous one. Measured: time from the kill to the job done.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use crate::common::Proc;
@@ -31,12 +30,7 @@ async fn worker_killed_mid_job_is_taken_over_and_reported_done() {
     // 1. A change on A: B's subscriber gets every affected listing's new valuation.
     let before = adjusted(&store).await;
     add_flat_rule(&a.base, &token, "Flat test discount", -7).await;
-    let Settled {
-        job: first,
-        got,
-        after,
-        changed,
-    } = settle(
+    let settled = settle(
         &store,
         &mut ws,
         &before,
@@ -44,18 +38,25 @@ async fn worker_killed_mid_job_is_taken_over_and_reported_done() {
         Duration::from_secs(3),
     )
     .await;
-    assert!(changed.len() > 10_000, "{} listings changed", changed.len());
-    assert_eq!(got.keys().copied().collect::<HashSet<_>>(), changed);
-    for (id, price) in &got {
-        let stored = after[id].map(|d| format!("{:.2}", d.round_dp(2)));
+    assert!(
+        settled.changed.len() > 10_000,
+        "{} listings changed",
+        settled.changed.len()
+    );
+    settled.assert_every_change_received();
+    for (id, price) in &settled.got {
+        let stored = settled.after[id].map(|d| format!("{:.2}", d.round_dp(2)));
         assert_eq!(Some(price.clone()), stored, "listing {id}");
     }
 
     // 2. Another change; the worker dies (SIGKILL) after a few batches and is restarted.
     add_flat_rule(&a.base, &token, "Second flat test discount", -3).await;
-    let running = wait_job(&store, Some(&first.id), Duration::from_secs(60), |j| {
-        j.status == JobStatus::Running && j.processed >= 300
-    })
+    let running = wait_job(
+        &store,
+        Some(&settled.job.id),
+        Duration::from_secs(60),
+        |j| j.status == JobStatus::Running && j.processed >= 300,
+    )
     .await;
     drop(worker); // SIGKILL
     let killed_at = Instant::now();
@@ -67,14 +68,20 @@ async fn worker_killed_mid_job_is_taken_over_and_reported_done() {
         midway.total
     );
     worker = Proc::worker(&env);
-    let resumed = wait_job(&store, Some(&first.id), Duration::from_secs(120), |j| {
-        j.id == running.id && j.processed > midway.processed
-    })
+    let resumed = wait_job(
+        &store,
+        Some(&settled.job.id),
+        Duration::from_secs(120),
+        |j| j.id == running.id && j.processed > midway.processed,
+    )
     .await;
     let resumed_after = killed_at.elapsed();
-    let done = wait_job(&store, Some(&first.id), Duration::from_secs(240), |j| {
-        j.id == running.id && j.status == JobStatus::Succeeded
-    })
+    let done = wait_job(
+        &store,
+        Some(&settled.job.id),
+        Duration::from_secs(240),
+        |j| j.id == running.id && j.status == JobStatus::Succeeded,
+    )
     .await;
     let done_after = killed_at.elapsed();
     assert!(resumed.processed <= done.processed);

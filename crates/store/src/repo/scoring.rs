@@ -160,39 +160,7 @@ impl Store {
         profile_id: i64,
         scores: &[(i64, Option<Decimal>)],
     ) -> Result<()> {
-        if scores.is_empty() {
-            return Ok(());
-        }
-        let t = now();
-        let rows = scores
-            .iter()
-            .map(|(listing_id, score)| listing_score::ActiveModel {
-                listing_id: Set(*listing_id),
-                profile_id: Set(profile_id),
-                score: Set(score.map(Dec::ratio)),
-                computed_at: Set(t),
-            });
-        listing_score::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([
-                    listing_score::Column::ListingId,
-                    listing_score::Column::ProfileId,
-                ])
-                .update_columns([
-                    listing_score::Column::Score,
-                    listing_score::Column::ComputedAt,
-                ])
-                // An unchanged score is not rewritten: a recalculation re-scores every listing
-                // it walks, and a new row version would cost every index an entry.
-                .action_and_where(Expr::cust(
-                    "listing_scores.score IS DISTINCT FROM excluded.score",
-                ))
-                .to_owned(),
-            )
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(|e| ErrCtx::write("listing_score").map(e))?;
-        Ok(())
+        upsert_scores(&self.db, profile_id, scores).await
     }
 
     /// Scores of listings under a profile (for DataLoaders).
@@ -245,4 +213,45 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// [`Store::upsert_listing_scores`] on `conn` (the batch write runs it in its transaction).
+pub(crate) async fn upsert_scores<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    profile_id: i64,
+    scores: &[(i64, Option<Decimal>)],
+) -> Result<()> {
+    if scores.is_empty() {
+        return Ok(());
+    }
+    let t = now();
+    let rows = scores
+        .iter()
+        .map(|(listing_id, score)| listing_score::ActiveModel {
+            listing_id: Set(*listing_id),
+            profile_id: Set(profile_id),
+            score: Set(score.map(Dec::ratio)),
+            computed_at: Set(t),
+        });
+    listing_score::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                listing_score::Column::ListingId,
+                listing_score::Column::ProfileId,
+            ])
+            .update_columns([
+                listing_score::Column::Score,
+                listing_score::Column::ComputedAt,
+            ])
+            // An unchanged score is not rewritten: a recalculation re-scores every listing
+            // it walks, and a new row version would cost every index an entry.
+            .action_and_where(Expr::cust(
+                "listing_scores.score IS DISTINCT FROM excluded.score",
+            ))
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await
+        .map_err(|e| ErrCtx::write("listing_score").map(e))?;
+    Ok(())
 }

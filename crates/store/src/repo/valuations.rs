@@ -135,8 +135,20 @@ impl Store {
     /// `evaluatedAt` are not a difference). A history row is appended for a listing when its
     /// list or adjusted price differs from its latest history row, or it has none.
     pub async fn bulk_update_valuations(&self, batch: &[ValuationUpdate]) -> Result<BulkOutcome> {
+        self.write_valuations(batch, &[]).await
+    }
+
+    /// [`bulk_update_valuations`](Store::bulk_update_valuations) and the same listings'
+    /// scores under other profiles (profile id, then (listing id, score)), all in ONE
+    /// transaction: a batch is written whole or not at all, so a failure can never leave
+    /// valuations committed whose change nobody was told about.
+    pub async fn write_valuations(
+        &self,
+        batch: &[ValuationUpdate],
+        scores: &[(i64, Vec<(i64, Option<Decimal>)>)],
+    ) -> Result<BulkOutcome> {
         let mut out = BulkOutcome::default();
-        if batch.is_empty() {
+        if batch.is_empty() && scores.iter().all(|(_, s)| s.is_empty()) {
             return Ok(out);
         }
         let at = now();
@@ -148,6 +160,9 @@ impl Store {
             } else {
                 sqlite::chunk(&txn, chunk, at, &mut out).await?;
             }
+        }
+        for (profile_id, s) in scores {
+            super::scoring::upsert_scores(&txn, *profile_id, s).await?;
         }
         txn.commit().await?;
         Ok(out)

@@ -6,8 +6,8 @@
 //! shared between listings; [`Valuer::prepare`] keeps them across a job's batches, see
 //! `contexts.rs`); [`Valuer::value_with`] evaluates one listing and computes its metrics, deal
 //! class and scores. [`evaluate`] reads and evaluates a batch, [`Evaluated::write`] writes it
-//! with [`Store::bulk_update_valuations`] and one score upsert per profile; [`revalue`] chains
-//! them.
+//! with [`Store::write_valuations`] (outputs and every profile's scores in one transaction);
+//! [`revalue`] chains them.
 
 use std::collections::HashMap;
 
@@ -371,13 +371,11 @@ impl Evaluated {
             updates,
             scores,
         } = self;
-        let outcome = store.bulk_update_valuations(&updates).await?;
+        let scores: Vec<_> = scores.into_iter().collect();
+        let outcome = store.write_valuations(&updates, &scores).await?;
         let written: std::collections::HashSet<i64> = outcome.changed_ids.into_iter().collect();
         for c in &mut changes {
             c.written = written.contains(&c.listing_id);
-        }
-        for (pid, s) in scores {
-            store.upsert_listing_scores(pid, &s).await?;
         }
         Ok(changes)
     }
