@@ -37,6 +37,9 @@ use crate::store::Store;
 
 const CHUNK: usize = 1000;
 
+/// One scoring profile's scores for a batch: the profile id, then (listing id, score).
+pub type ProfileScores = (i64, Vec<(i64, Option<Decimal>)>);
+
 /// Rule-dependent outputs, stored in `listing_valuations`.
 const VALUATION_COLUMNS: [&str; 7] = [
     "adjusted_price_usd",
@@ -145,7 +148,7 @@ impl Store {
     pub async fn write_valuations(
         &self,
         batch: &[ValuationUpdate],
-        scores: &[(i64, Vec<(i64, Option<Decimal>)>)],
+        scores: &[ProfileScores],
     ) -> Result<BulkOutcome> {
         let mut out = BulkOutcome::default();
         if batch.is_empty() && scores.iter().all(|(_, s)| s.is_empty()) {
