@@ -108,10 +108,13 @@ fn process_env<'a>(db: &'a TestDb, redis: &'a str, prefix: &'a str) -> Vec<(&'a 
 
 async fn full_recalculation(redis: &str) {
     let n = env_usize("BENCH_LISTINGS", 100_000);
-    println!("full recalculation of {n} listings after one rule change");
+    // The worker's batch size: its default unless the bench is run with RECALC_BATCH_SIZE.
+    let batch = env_usize("RECALC_BATCH_SIZE", 100).to_string();
+    println!("full recalculation of {n} listings after one rule change, batches of {batch}");
     let (db, store) = prepared_db(n).await;
     let (_, prefix) = test_support::redis_namespace();
-    let env = process_env(&db, redis, &prefix);
+    let mut env = process_env(&db, redis, &prefix);
+    env.push(("RECALC_BATCH_SIZE", batch.as_str()));
     let api = Proc::serve(&env);
     let _worker = Proc::worker(&env);
     let token = api.admin_token();
