@@ -15,6 +15,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use super::evaluate::{ActionOutcome, Outcome, RuleOutcome, matched};
+use super::inputs;
 use super::plan::{Plan, PlannedRule, RuleMemo};
 use super::spec::ListingOverride;
 use crate::context::{Context, CustomValues, Row};
@@ -32,6 +33,8 @@ const MAX_ROWS: usize = 1 << 14;
 pub struct Evaluator<'p> {
     plan: &'p Plan,
     tables: [Table; 6],
+    /// Per action remembered by its input values (see [`super::inputs`]).
+    inputs: Box<[inputs::Table]>,
 }
 
 type Table = HashMap<usize, Entry, BuildHasherDefault<AddressHasher>>;
@@ -67,6 +70,9 @@ impl<'p> Evaluator<'p> {
         Self {
             plan,
             tables: Default::default(),
+            inputs: std::iter::repeat_with(inputs::Table::default)
+                .take(plan.input_tables)
+                .collect(),
         }
     }
 
@@ -83,7 +89,10 @@ impl<'p> Evaluator<'p> {
         over: &ListingOverride,
         out: &mut Outcome,
     ) {
-        let mut entries = Entries::default();
+        let mut entries = Entries {
+            rows: Default::default(),
+            inputs: &mut self.inputs,
+        };
         for (i, table) in self.tables.iter_mut().enumerate() {
             let n = self.plan.memo_slots[i] as usize;
             if n == 0 {
@@ -106,7 +115,7 @@ impl<'p> Evaluator<'p> {
                 ]
                 .into(),
             });
-            entries.0[i] = Some(&mut entry.cells);
+            entries.rows[i] = Some(&mut entry.cells);
         }
         self.plan
             .run::<true>(ctx, list_price, over, &mut entries, out);
@@ -125,15 +134,26 @@ impl<'p> Evaluator<'p> {
     }
 }
 
-/// The current listing's records, per row (none without the memo).
+/// The current listing's records, per row, and the tables of actions remembered by their
+/// input values (none without the memo).
 #[derive(Debug, Default)]
-pub(super) struct Entries<'a>([Option<&'a mut [Cell]>; 6]);
+pub(super) struct Entries<'a> {
+    rows: [Option<&'a mut [Cell]>; 6],
+    inputs: &'a mut [inputs::Table],
+}
 
 impl Entries<'_> {
-    /// The record of a memoised rule for the current listing.
+    /// The record of a memoised rule for the current listing, and the input tables.
     #[inline(always)]
-    pub(super) fn cell(&mut self, m: RuleMemo) -> Option<&mut Cell> {
-        self.0.get_mut(m.row)?.as_deref_mut()?.get_mut(m.index)
+    pub(super) fn cell(&mut self, m: RuleMemo) -> Option<(&mut Cell, &mut [inputs::Table])> {
+        let cell = self.rows.get_mut(m.row)?.as_deref_mut()?.get_mut(m.index)?;
+        Some((cell, self.inputs))
+    }
+
+    /// The tables of actions remembered by their input values.
+    #[inline(always)]
+    pub(super) fn inputs(&mut self) -> &mut [inputs::Table] {
+        self.inputs
     }
 }
 
@@ -143,6 +163,7 @@ impl Entries<'_> {
 #[inline(always)]
 pub(super) fn memoised(
     cell: &mut Cell,
+    tables: &mut [inputs::Table],
     whole: bool,
     rule_index: usize,
     rule: &PlannedRule,
@@ -174,18 +195,22 @@ pub(super) fn memoised(
             true
         }
         Verdict::Holds => {
-            holds(cell, whole, rule_index, rule, ctx, running, out);
+            holds(cell, tables, whole, rule_index, rule, ctx, running, out);
             true
         }
-        Verdict::Unknown => learn(cell, whole, rule_index, rule, ctx, custom, running, out),
+        Verdict::Unknown => learn(
+            cell, tables, whole, rule_index, rule, ctx, custom, running, out,
+        ),
     }
 }
 
 /// A rule whose condition holds for the row: evaluated as usual, its contribution recorded
 /// when it reads the row alone and did not fail.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn holds(
     cell: &mut Cell,
+    tables: &mut [inputs::Table],
     whole: bool,
     rule_index: usize,
     rule: &PlannedRule,
@@ -193,7 +218,7 @@ fn holds(
     running: &mut Running,
     out: &mut Outcome,
 ) {
-    let c = matched(rule_index, rule, ctx, running, out);
+    let c = matched::<true>(rule_index, rule, ctx, tables, running, out);
     if whole && out.actions.last().is_some_and(|a| a.error.is_none()) {
         cell.verdict = Verdict::Known;
         cell.contribution = c;
@@ -205,6 +230,7 @@ fn holds(
 #[inline(never)]
 fn learn(
     cell: &mut Cell,
+    tables: &mut [inputs::Table],
     whole: bool,
     rule_index: usize,
     rule: &PlannedRule,
@@ -219,7 +245,7 @@ fn learn(
     match condition.check(ctx, custom) {
         Ok(true) => {
             cell.verdict = Verdict::Holds;
-            holds(cell, whole, rule_index, rule, ctx, running, out);
+            holds(cell, tables, whole, rule_index, rule, ctx, running, out);
             true
         }
         Ok(false) => {

@@ -9,6 +9,7 @@
 
 mod breakdown;
 mod evaluate;
+mod inputs;
 mod memo;
 mod plan;
 mod spec;
