@@ -91,7 +91,7 @@ struct Remembered {
 
 /// The kind of text, one bit of the four each input has in a packed `kinds`.
 const TEXT: u32 = 8;
-const ANY_TEXT: u32 = 0x8888;
+const ANY_TEXT: u32 = TEXT * 0x1111;
 
 /// A value's kind and word: the bits of a number, a boolean as 0/1 — exact, so equal words are
 /// equal values (a number by its bits: 0 and −0 differ) — and for text a hash of its length and
@@ -115,13 +115,19 @@ fn word(v: &Value) -> Option<(u32, u64)> {
     })
 }
 
-/// Equal texts (kinds and words already agree; anything but text is decided by them).
+/// Equal texts among the first `len` inputs (kinds and words already agree; anything but
+/// text is decided by them).
 #[inline(always)]
-fn same_text(held: &Value, v: &Value) -> bool {
-    match (held, v) {
-        (Value::Str(x), Value::Str(y)) => Arc::ptr_eq(x, y) || x.as_bytes() == y.as_bytes(),
-        _ => true,
+fn same_texts(held: &[Value; MAX_INPUTS], values: &[&Value; MAX_INPUTS], len: usize) -> bool {
+    for i in 0..len.min(MAX_INPUTS) {
+        if let (Some(Value::Str(x)), Some(Value::Str(y))) = (held.get(i), values.get(i).copied())
+            && !Arc::ptr_eq(x, y)
+            && x.as_bytes() != y.as_bytes()
+        {
+            return false;
+        }
     }
+    true
 }
 
 /// The contribution of `action` on `ctx`: remembered when its input values were seen,
@@ -169,7 +175,7 @@ pub(super) fn contribution(
     if let Some(r) = entry
         && r.kinds == kinds
         && r.words == words
-        && (kinds & ANY_TEXT == 0 || r.values.iter().zip(&values).all(|(a, b)| same_text(a, b)))
+        && (kinds & ANY_TEXT == 0 || same_texts(&r.values, &values, inputs.len))
     {
         table.hits = table.hits.saturating_add(1);
         return Ok(r.contribution);
