@@ -8,8 +8,6 @@
 //! the record lives. Only clean results are kept: a verdict, or a contribution without error;
 //! a failing condition or action is evaluated again on every listing, as without the memo.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -17,13 +15,10 @@ use rust_decimal::Decimal;
 use super::evaluate::{ActionOutcome, Outcome, RuleOutcome, matched};
 use super::inputs;
 use super::plan::{Plan, PlannedRule, RuleMemo};
+use super::rows::RowTable;
 use super::spec::ListingOverride;
 use crate::context::{Context, CustomValues, Row};
 use crate::decimal::Running;
-
-/// Past this many rows a table starts again (rows that are not shared would otherwise grow
-/// it without bound).
-const MAX_ROWS: usize = 1 << 14;
 
 /// Values listings with a [`Plan`], remembering per shared row what rules reading only that
 /// row decided. Gives exactly what [`Plan::evaluate_into`] gives (tests compare the two bit
@@ -37,7 +32,7 @@ pub struct Evaluator<'p> {
     inputs: Box<[inputs::Table]>,
 }
 
-type Table = HashMap<usize, Entry, BuildHasherDefault<AddressHasher>>;
+type Table = RowTable<Entry>;
 
 /// What one row's memoised rules decided.
 #[derive(Debug)]
@@ -101,10 +96,7 @@ impl<'p> Evaluator<'p> {
             let row = ctx.shared_row(i);
             // An absent row is a row too (every field null): key 0, no address.
             let key = row.map_or(0, |r| Arc::as_ptr(r).cast::<u8>() as usize);
-            if table.len() >= MAX_ROWS && !table.contains_key(&key) {
-                table.clear();
-            }
-            let entry = table.entry(key).or_insert_with(|| Entry {
+            let entry = table.get_or_insert(key, || Entry {
                 _row: row.cloned(),
                 cells: vec![
                     Cell {
@@ -253,31 +245,5 @@ fn learn(
             true
         }
         Err(_) => false,
-    }
-}
-
-/// Hashes a row's address: the multiplication spreads the aligned low bits, the fold brings
-/// the high bits down to where the table takes its bucket index.
-#[derive(Debug, Default)]
-pub(super) struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64((self.0 << 8) | u64::from(*b));
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        let x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = x ^ (x >> 32);
     }
 }

@@ -12,6 +12,7 @@ mod evaluate;
 mod inputs;
 mod memo;
 mod plan;
+mod rows;
 mod spec;
 mod validate;
 
