@@ -9,12 +9,17 @@ use regex::Regex;
 pub(super) struct Needle {
     lower: String,
     ascii: bool,
+    /// The lower-cased needle holds a `k`: the one ASCII letter a non-ASCII character (the
+    /// Kelvin sign) lower-cases into.
+    k: bool,
 }
 
 impl Needle {
     pub(super) fn new(text: &str) -> Self {
+        let lower = text.to_lowercase();
         Self {
-            lower: text.to_lowercase(),
+            k: lower.contains('k'),
+            lower,
             ascii: text.is_ascii(),
         }
     }
@@ -27,11 +32,14 @@ impl Needle {
             // Lower-casing maps text onto ASCII only through ASCII letters and the Kelvin sign
             // (3 bytes → `k`; checked over all of Unicode in the tests), so text that lower-cases
             // to this ASCII needle is never shorter than it, and of equal length only when it
-            // is ASCII itself: then the ASCII comparison alone decides.
+            // is ASCII itself: then the ASCII comparison alone decides. Longer text must hold a
+            // Kelvin sign to lower-case to it, so a needle without `k` never equals it.
             match hay.len().cmp(&self.lower.len()) {
                 std::cmp::Ordering::Less => return false,
                 std::cmp::Ordering::Equal => return ascii_eq_lower(hay.as_bytes(), &self.lower),
-                std::cmp::Ordering::Greater => return !hay.is_ascii() && self.equals_lower(hay),
+                std::cmp::Ordering::Greater => {
+                    return self.k && !hay.is_ascii() && self.equals_lower(hay);
+                }
             }
         }
         self.equals_lower(hay)
@@ -316,6 +324,33 @@ mod tests {
                     "{needle:?} {hay:?}"
                 );
                 assert_eq!(n.suffix_of(hay), h.ends_with(&lower), "{needle:?} {hay:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn longer_text_equals_an_ascii_needle_only_through_the_kelvin_sign() {
+        // Texts longer than the needle: ASCII, with the Kelvin sign, with other non-ASCII
+        // letters whose lower case is or contains an ASCII letter (İ → i̇) or is a sharp s.
+        let needles = ["k", "kk", "ok", "Kelvin", "nvme", "used", "i", "ss", ""];
+        let hays = [
+            "\u{212A}",
+            "\u{212A}\u{212A}",
+            "o\u{212A}",
+            "O\u{212A}",
+            "\u{212A}elvin",
+            "nvme ",
+            "nvm\u{e9}",
+            "\u{130}",
+            "\u{df}",
+            "USED\u{212A}",
+            "sata_ssd",
+            "\u{212A}k",
+        ];
+        for needle in needles {
+            let (n, lower) = (Needle::new(needle), needle.to_lowercase());
+            for hay in hays {
+                assert_eq!(n.equals(hay), hay.to_lowercase() == lower, "{needle:?} = {hay:?}");
             }
         }
     }
