@@ -132,7 +132,7 @@ fn same_texts(held: &[Value; MAX_INPUTS], values: &[&Value; MAX_INPUTS], len: us
 
 /// The contribution of `action` on `ctx`: remembered when its input values were seen,
 /// else evaluated (and remembered when clean). What `action.eval_at(ctx, start)` gives.
-#[inline(never)]
+#[inline(always)]
 pub(super) fn contribution(
     table: &mut Table,
     inputs: &Inputs,
