@@ -350,7 +350,11 @@ mod tests {
         for needle in needles {
             let (n, lower) = (Needle::new(needle), needle.to_lowercase());
             for hay in hays {
-                assert_eq!(n.equals(hay), hay.to_lowercase() == lower, "{needle:?} = {hay:?}");
+                assert_eq!(
+                    n.equals(hay),
+                    hay.to_lowercase() == lower,
+                    "{needle:?} = {hay:?}"
+                );
             }
         }
     }
