@@ -21,9 +21,9 @@ use crate::context::{Context, CustomValues, Row};
 use crate::decimal::Running;
 
 /// Values listings with a [`Plan`], remembering per shared row what rules reading only that
-/// row decided. Gives exactly what [`Plan::evaluate_into`] gives (tests compare the two bit
-/// for bit); worth it when listings share rows, as a batch of listings linking catalogue rows
-/// does.
+/// row decided, and per action its contributions by input values (see [`super::inputs`]).
+/// Gives exactly what [`Plan::evaluate_into`] gives (tests compare the two bit for bit); worth
+/// it when listings share rows and values, as a batch of listings linking catalogue rows does.
 #[derive(Debug)]
 pub struct Evaluator<'p> {
     plan: &'p Plan,
