@@ -222,3 +222,111 @@ fn memo_agrees_where_rules_fail_on_some_rows() {
         "{matched} {action_errors} {rule_errors}"
     );
 }
+
+/// Actions remembered by their input values: texts equal at different addresses, 0 and −0,
+/// booleans, nulls, lists (never remembered), a formula failing on some values, and a formula
+/// on the price whose values never repeat (its table gives up after the trial).
+#[test]
+fn input_memo_agrees_on_repeating_and_unusual_values() {
+    let leaf = |field: &str, operator: &str, value: serde_json::Value| json!({"field": field, "operator": operator, "value": value});
+    let always = leaf("id", "is_not_null", json!(null));
+    let rules = vec![
+        rule(
+            1,
+            always.clone(),
+            json!([{"type": "formula",
+                     "formula": "min(60, ram_gb * 1.25) if ram_type == 'ddr5' else 100 / ram_gb"}]),
+        ),
+        rule(
+            2,
+            always.clone(),
+            json!([{"type": "per_unit", "metric": "per_gb", "value": 2.5,
+                     "modifiers": {"condition_multipliers": {"condition_refurb": 0.8,
+                                                             "condition_used": 0.6}}}]),
+        ),
+        rule(
+            3,
+            always.clone(),
+            json!([{"type": "formula", "formula": "price_usd / 3 + ram_gb"}]),
+        ),
+        rule(
+            4,
+            always.clone(),
+            json!([{"type": "fixed_value", "value": 7.5,
+                     "modifiers": {"age_curve": {"rate_per_year": 0.1, "max": 0.5},
+                                   "brand_multipliers": {"dell": 1.2}}}]),
+        ),
+        rule(
+            5,
+            always,
+            json!([{"type": "formula", "formula": "1 / ram_gb if notes else -ram_gb"}]),
+        ),
+    ];
+    let spec = RulesetSpec {
+        id: 1,
+        name: "inputs".into(),
+        priority: 10,
+        created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        is_active: true,
+        metadata: json!({}),
+        conditions: None,
+        groups: vec![GroupSpec {
+            id: 1,
+            name: "g".into(),
+            display_order: 100,
+            is_active: true,
+            rules,
+        }],
+    };
+    let plan = Plan::compile(&[spec], &FieldRegistry::default());
+    let ram = [
+        Value::Num(8.0),
+        Value::Num(0.0),
+        Value::Num(-0.0),
+        Value::Null,
+        Value::Bool(true),
+        Value::str("16"),
+        Value::List(std::sync::Arc::new(vec![Value::Num(1.0)])),
+        Value::Num(32.5),
+    ];
+    let types = ["ddr5", "DDR5", "ddr4", "", "ddr5x"];
+    let conditions = ["new", "used", "refurb", "USED", "used "];
+    let brands = ["Dell", "dell", " DELL ", "hp"];
+    let listings: Vec<_> = (0..3_000usize)
+        .map(|i| {
+            let mut ctx = Context::new();
+            // Every text a new allocation: equal texts at different addresses.
+            ctx.set_field(Root::Listing, "id", Value::Num(i as f64));
+            ctx.set_field(Root::Listing, "ram_gb", ram[i * 7 % ram.len()].clone());
+            ctx.set_field(
+                Root::Listing,
+                "ram_type",
+                Value::str(types[i % types.len()]),
+            );
+            ctx.set_field(
+                Root::Listing,
+                "condition",
+                Value::str(conditions[i * 3 % conditions.len()]),
+            );
+            ctx.set_field(
+                Root::Listing,
+                "manufacturer",
+                Value::str(brands[i % brands.len()]),
+            );
+            ctx.set_field(Root::Listing, "age_years", Value::Num((i % 9) as f64));
+            ctx.set_field(Root::Listing, "notes", Value::Bool(i % 3 == 0));
+            let price = Decimal::new(20_000 + (i as i64) * 997 % 150_000, 2);
+            ctx.set_field(
+                Root::Listing,
+                "price_usd",
+                Value::Num(price.try_into().unwrap()),
+            );
+            (ctx, price, ListingOverride::default())
+        })
+        .collect();
+    let [matched, action_errors, _] = agree(&plan, &listings);
+    assert!(
+        matched == 5 * 3_000 && action_errors > 300,
+        "{matched} {action_errors}"
+    );
+}

@@ -5,7 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use super::{Action, ActionKind};
-use crate::context::{Context, Reads};
+use crate::context::{Context, FieldRef, Reads};
 use crate::decimal::{Running, from_f64, mul, mul_whole, whole};
 use crate::error::ErrorKind;
 use crate::value::Value;
@@ -145,6 +145,35 @@ impl Action {
         } else {
             base.with(Reads::LISTING)
         }
+    }
+
+    /// The fields a contribution worth remembering is computed from, when they are plain
+    /// fields: a formula's, or a modified action's quantity and the listing fields its
+    /// modifiers read. The contribution is then a function of their values alone (what
+    /// [`Action::reads`] says at the granularity of fields). `None` for a constant, a
+    /// multiplier (it reads the running price), an unmodified per-unit or benchmark action
+    /// (one product: cheaper than a lookup) and a formula reading a whole root.
+    pub(crate) fn inputs(&self) -> Option<Vec<FieldRef>> {
+        if self.constant.is_some() {
+            return None;
+        }
+        let mut fields = match &self.kind {
+            ActionKind::Formula(f) => f.inputs()?,
+            _ if self.unmodified => return None,
+            ActionKind::Fixed(_) => Vec::new(),
+            ActionKind::PerUnit { field, .. } | ActionKind::Benchmark { field, .. } => {
+                vec![field.clone()]
+            }
+            ActionKind::Multiplier(_) => return None,
+        };
+        if !self.unmodified {
+            for f in self.modifiers.inputs() {
+                if !fields.contains(&f) {
+                    fields.push(f);
+                }
+            }
+        }
+        Some(fields)
     }
 
     /// The contribution when it is the same on every listing: a placeholder's 0, or a fixed

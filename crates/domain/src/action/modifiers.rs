@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
 use super::decimal;
-use crate::context::{Context, slot};
+use crate::context::{Context, FieldRef, slot};
 use crate::decimal::{from_f64, mul};
 use crate::error::{DomainError, ErrorKind};
 
@@ -201,6 +201,22 @@ impl Modifiers {
     /// True when there is nothing to apply: every value passes through unchanged.
     pub(super) fn is_identity(&self) -> bool {
         !self.reads_listing() && self.min_usd.is_none() && self.max_usd.is_none()
+    }
+
+    /// The listing fields [`Modifiers::apply`] reads: the condition, age and brand slots of the
+    /// modifiers that use them.
+    pub(super) fn inputs(&self) -> impl Iterator<Item = FieldRef> {
+        [
+            self.condition
+                .iter()
+                .any(Option::is_some)
+                .then_some(slot::LISTING_CONDITION),
+            self.age_curve.is_some().then_some(slot::LISTING_AGE_YEARS),
+            (!self.brands.is_empty()).then_some(slot::LISTING_MANUFACTURER),
+        ]
+        .into_iter()
+        .flatten()
+        .map(FieldRef::Slot)
     }
 
     /// True when evaluation needs the listing's condition, age or brand.

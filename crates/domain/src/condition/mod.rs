@@ -12,6 +12,8 @@ mod flat;
 #[cfg(test)]
 mod single_tests;
 mod text;
+#[cfg(test)]
+mod text_tests;
 
 use crate::context::{CustomKeys, FieldRef, Reads};
 use crate::value::Value;

@@ -28,7 +28,7 @@ mod tree;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::context::{Context, FieldRegistry, Reads};
+use crate::context::{Context, FieldRef, FieldRegistry, Reads};
 use crate::error::{DomainError, ErrorKind};
 
 /// The longest formula accepted, in characters.
@@ -151,6 +151,25 @@ impl Formula {
                 _ => Reads::NOTHING,
             })
         })
+    }
+
+    /// The fields the formula reads, each once, when they are all plain fields (a core slot or
+    /// a custom value): the result is then a function of their values alone. `None` when it
+    /// reads a whole root or a root's key (whose presence matters too).
+    pub(crate) fn inputs(&self) -> Option<Vec<FieldRef>> {
+        let mut fields: Vec<FieldRef> = Vec::new();
+        for i in &self.program.code {
+            let f = match i {
+                code::Instr::Slot(s) => FieldRef::Slot(*s),
+                code::Instr::Custom(k) => FieldRef::Custom(k.clone()),
+                code::Instr::Root(_) | code::Instr::RootKey(..) => return None,
+                _ => continue,
+            };
+            if !fields.contains(&f) {
+                fields.push(f);
+            }
+        }
+        Some(fields)
     }
 
     /// The source text.

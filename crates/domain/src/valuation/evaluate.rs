@@ -8,9 +8,11 @@ use std::ops::Range;
 
 use rust_decimal::Decimal;
 
+use super::inputs;
 use super::memo::{Entries, memoised};
 use super::plan::{Plan, PlannedAction, PlannedRule, PlannedRuleset};
 use super::spec::ListingOverride;
+use crate::action::{Action, ActionError};
 use crate::context::{Context, CustomValues};
 use crate::decimal::{Running, add, money, sub};
 use crate::error::ErrorKind;
@@ -238,15 +240,17 @@ fn evaluate_ruleset<const MEMO: bool>(
     for (rule_index, rule) in ruleset.rules.iter().enumerate() {
         if MEMO
             && let Some(m) = rule.memo
-            && let Some(cell) = memo.cell(m)
-            && memoised(cell, m.whole, rule_index, rule, ctx, custom, running, out)
+            && let Some((cell, tables)) = memo.cell(m)
+            && memoised(
+                cell, tables, m.whole, rule_index, rule, ctx, custom, running, out,
+            )
         {
             continue;
         }
         let error = match &rule.condition {
             Ok(c) => match c.check(ctx, custom) {
                 Ok(true) => {
-                    matched(rule_index, rule, ctx, running, out);
+                    matched::<MEMO>(rule_index, rule, ctx, memo.inputs(), running, out);
                     continue;
                 }
                 Ok(false) => continue,
@@ -277,10 +281,11 @@ fn evaluate_ruleset<const MEMO: bool>(
 /// Runs a matched rule's actions, adds its adjustment to the running price and records it;
 /// returns the adjustment.
 #[inline(always)]
-pub(super) fn matched(
+pub(super) fn matched<const MEMO: bool>(
     rule_index: usize,
     rule: &PlannedRule,
     ctx: &Context,
+    tables: &mut [inputs::Table],
     running: &mut Running,
     out: &mut Outcome,
 ) -> Decimal {
@@ -288,8 +293,8 @@ pub(super) fn matched(
     // Nearly every rule has one action: its contribution is the rule's adjustment (what the
     // sum of one gives).
     let adjustment = match rule.actions.as_slice() {
-        [a] => run_action(a, ctx, *running, out),
-        _ => run_actions(rule, ctx, *running, out),
+        [a] => run_action::<MEMO>(a, ctx, tables, *running, out),
+        _ => run_actions::<MEMO>(rule, ctx, tables, *running, out),
     };
     if !adjustment.is_zero() {
         running.add(adjustment);
@@ -305,15 +310,16 @@ pub(super) fn matched(
 }
 
 /// Runs a matched rule's actions; every multiplier sees the running price at the rule's start.
-fn run_actions(
+fn run_actions<const MEMO: bool>(
     rule: &PlannedRule,
     ctx: &Context,
+    tables: &mut [inputs::Table],
     start_price: Running,
     out: &mut Outcome,
 ) -> Decimal {
     let mut sum = Decimal::ZERO;
     for a in &rule.actions {
-        let contribution = run_action(a, ctx, start_price, out);
+        let contribution = run_action::<MEMO>(a, ctx, tables, start_price, out);
         if sum.is_zero() {
             sum = contribution;
         } else if !contribution.is_zero() {
@@ -325,15 +331,16 @@ fn run_actions(
 
 /// Runs one action and records it; returns its contribution.
 #[inline(always)]
-fn run_action(
+fn run_action<const MEMO: bool>(
     a: &PlannedAction,
     ctx: &Context,
+    tables: &mut [inputs::Table],
     start_price: Running,
     out: &mut Outcome,
 ) -> Decimal {
     let (contribution, error) = match &a.compiled {
         Ok(action) if let Some(c) = action.constant() => (c, None),
-        Ok(action) => match action.eval_at(ctx, start_price) {
+        Ok(action) => match evaluated::<MEMO>(a, action, ctx, tables, start_price) {
             Ok(c) => (c, None),
             Err(e) => (Decimal::ZERO, Some(out.push_error(e.kind, e.message))),
         },
@@ -347,4 +354,22 @@ fn run_action(
         error,
     });
     contribution
+}
+
+/// An action's contribution: by its input values when the memo remembers it by them.
+#[inline(always)]
+fn evaluated<const MEMO: bool>(
+    a: &PlannedAction,
+    action: &Action,
+    ctx: &Context,
+    tables: &mut [inputs::Table],
+    start_price: Running,
+) -> Result<Decimal, ActionError> {
+    if MEMO
+        && let Some(i) = &a.inputs
+        && let Some(table) = tables.get_mut(i.table)
+    {
+        return inputs::contribution(table, i, action, ctx, start_price);
+    }
+    action.eval_at(ctx, start_price)
 }

@@ -8,33 +8,31 @@
 //! the record lives. Only clean results are kept: a verdict, or a contribution without error;
 //! a failing condition or action is evaluated again on every listing, as without the memo.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
 use super::evaluate::{ActionOutcome, Outcome, RuleOutcome, matched};
+use super::inputs;
 use super::plan::{Plan, PlannedRule, RuleMemo};
+use super::rows::RowTable;
 use super::spec::ListingOverride;
 use crate::context::{Context, CustomValues, Row};
 use crate::decimal::Running;
 
-/// Past this many rows a table starts again (rows that are not shared would otherwise grow
-/// it without bound).
-const MAX_ROWS: usize = 1 << 14;
-
 /// Values listings with a [`Plan`], remembering per shared row what rules reading only that
-/// row decided. Gives exactly what [`Plan::evaluate_into`] gives (tests compare the two bit
-/// for bit); worth it when listings share rows, as a batch of listings linking catalogue rows
-/// does.
+/// row decided, and per action its contributions by input values (see [`super::inputs`]).
+/// Gives exactly what [`Plan::evaluate_into`] gives (tests compare the two bit for bit); worth
+/// it when listings share rows and values, as a batch of listings linking catalogue rows does.
 #[derive(Debug)]
 pub struct Evaluator<'p> {
     plan: &'p Plan,
     tables: [Table; 6],
+    /// Per action remembered by its input values (see [`super::inputs`]).
+    inputs: Box<[inputs::Table]>,
 }
 
-type Table = HashMap<usize, Entry, BuildHasherDefault<AddressHasher>>;
+type Table = RowTable<Entry>;
 
 /// What one row's memoised rules decided.
 #[derive(Debug)]
@@ -67,6 +65,9 @@ impl<'p> Evaluator<'p> {
         Self {
             plan,
             tables: Default::default(),
+            inputs: std::iter::repeat_with(inputs::Table::default)
+                .take(plan.input_tables)
+                .collect(),
         }
     }
 
@@ -83,7 +84,10 @@ impl<'p> Evaluator<'p> {
         over: &ListingOverride,
         out: &mut Outcome,
     ) {
-        let mut entries = Entries::default();
+        let mut entries = Entries {
+            rows: Default::default(),
+            inputs: &mut self.inputs,
+        };
         for (i, table) in self.tables.iter_mut().enumerate() {
             let n = self.plan.memo_slots[i] as usize;
             if n == 0 {
@@ -92,10 +96,7 @@ impl<'p> Evaluator<'p> {
             let row = ctx.shared_row(i);
             // An absent row is a row too (every field null): key 0, no address.
             let key = row.map_or(0, |r| Arc::as_ptr(r).cast::<u8>() as usize);
-            if table.len() >= MAX_ROWS && !table.contains_key(&key) {
-                table.clear();
-            }
-            let entry = table.entry(key).or_insert_with(|| Entry {
+            let entry = table.get_or_insert(key, || Entry {
                 _row: row.cloned(),
                 cells: vec![
                     Cell {
@@ -106,7 +107,7 @@ impl<'p> Evaluator<'p> {
                 ]
                 .into(),
             });
-            entries.0[i] = Some(&mut entry.cells);
+            entries.rows[i] = Some(&mut entry.cells);
         }
         self.plan
             .run::<true>(ctx, list_price, over, &mut entries, out);
@@ -125,15 +126,26 @@ impl<'p> Evaluator<'p> {
     }
 }
 
-/// The current listing's records, per row (none without the memo).
+/// The current listing's records, per row, and the tables of actions remembered by their
+/// input values (none without the memo).
 #[derive(Debug, Default)]
-pub(super) struct Entries<'a>([Option<&'a mut [Cell]>; 6]);
+pub(super) struct Entries<'a> {
+    rows: [Option<&'a mut [Cell]>; 6],
+    inputs: &'a mut [inputs::Table],
+}
 
 impl Entries<'_> {
-    /// The record of a memoised rule for the current listing.
+    /// The record of a memoised rule for the current listing, and the input tables.
     #[inline(always)]
-    pub(super) fn cell(&mut self, m: RuleMemo) -> Option<&mut Cell> {
-        self.0.get_mut(m.row)?.as_deref_mut()?.get_mut(m.index)
+    pub(super) fn cell(&mut self, m: RuleMemo) -> Option<(&mut Cell, &mut [inputs::Table])> {
+        let cell = self.rows.get_mut(m.row)?.as_deref_mut()?.get_mut(m.index)?;
+        Some((cell, self.inputs))
+    }
+
+    /// The tables of actions remembered by their input values.
+    #[inline(always)]
+    pub(super) fn inputs(&mut self) -> &mut [inputs::Table] {
+        self.inputs
     }
 }
 
@@ -143,6 +155,7 @@ impl Entries<'_> {
 #[inline(always)]
 pub(super) fn memoised(
     cell: &mut Cell,
+    tables: &mut [inputs::Table],
     whole: bool,
     rule_index: usize,
     rule: &PlannedRule,
@@ -174,18 +187,22 @@ pub(super) fn memoised(
             true
         }
         Verdict::Holds => {
-            holds(cell, whole, rule_index, rule, ctx, running, out);
+            holds(cell, tables, whole, rule_index, rule, ctx, running, out);
             true
         }
-        Verdict::Unknown => learn(cell, whole, rule_index, rule, ctx, custom, running, out),
+        Verdict::Unknown => learn(
+            cell, tables, whole, rule_index, rule, ctx, custom, running, out,
+        ),
     }
 }
 
 /// A rule whose condition holds for the row: evaluated as usual, its contribution recorded
 /// when it reads the row alone and did not fail.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn holds(
     cell: &mut Cell,
+    tables: &mut [inputs::Table],
     whole: bool,
     rule_index: usize,
     rule: &PlannedRule,
@@ -193,7 +210,7 @@ fn holds(
     running: &mut Running,
     out: &mut Outcome,
 ) {
-    let c = matched(rule_index, rule, ctx, running, out);
+    let c = matched::<true>(rule_index, rule, ctx, tables, running, out);
     if whole && out.actions.last().is_some_and(|a| a.error.is_none()) {
         cell.verdict = Verdict::Known;
         cell.contribution = c;
@@ -205,6 +222,7 @@ fn holds(
 #[inline(never)]
 fn learn(
     cell: &mut Cell,
+    tables: &mut [inputs::Table],
     whole: bool,
     rule_index: usize,
     rule: &PlannedRule,
@@ -219,7 +237,7 @@ fn learn(
     match condition.check(ctx, custom) {
         Ok(true) => {
             cell.verdict = Verdict::Holds;
-            holds(cell, whole, rule_index, rule, ctx, running, out);
+            holds(cell, tables, whole, rule_index, rule, ctx, running, out);
             true
         }
         Ok(false) => {
@@ -227,31 +245,5 @@ fn learn(
             true
         }
         Err(_) => false,
-    }
-}
-
-/// Hashes a row's address: the multiplication spreads the aligned low bits, the fold brings
-/// the high bits down to where the table takes its bucket index.
-#[derive(Debug, Default)]
-pub(super) struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64((self.0 << 8) | u64::from(*b));
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        let x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = x ^ (x >> 32);
     }
 }

@@ -4,13 +4,16 @@
 //! Layout: `spec` (the rulesets as stored, the input), `plan` (compilation: ordering, compiled
 //! trees and actions, per-rule error capture), `evaluate` (selection, running price, totals,
 //! into a reusable [`Outcome`]), `memo` (the same evaluation remembering, per shared row, what
-//! rules reading that row alone decided), `breakdown` (the canonical breakdown of §4.9), `validate`
-//! (write-time validation of a rule, group or ruleset with the offending path).
+//! rules reading that row alone decided; `rows` finds a row's records), `inputs` (actions'
+//! contributions remembered by their input values), `breakdown` (the canonical breakdown of
+//! §4.9), `validate` (write-time validation of a rule, group or ruleset with the offending path).
 
 mod breakdown;
 mod evaluate;
+mod inputs;
 mod memo;
 mod plan;
+mod rows;
 mod spec;
 mod validate;
 

@@ -5,6 +5,7 @@
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
+use super::inputs::Inputs;
 use super::spec::RulesetSpec;
 use crate::action::Action;
 use crate::condition::Condition;
@@ -42,6 +43,8 @@ pub struct Plan {
     pub(super) custom_keys: CustomKeys,
     /// How many rules keep a memo slot per shared row (see [`RuleMemo`]).
     pub(super) memo_slots: [u32; 6],
+    /// How many actions keep a table of contributions by input values (see [`Inputs`]).
+    pub(super) input_tables: usize,
 }
 
 /// A rule whose condition reads one shared row (a CPU, a GPU, …) and nothing else decides the
@@ -86,6 +89,9 @@ pub(super) struct PlannedAction {
     pub metric: Option<String>,
     pub value: Option<Decimal>,
     pub compiled: Result<Action, DomainError>,
+    /// The fields its contribution is computed from, when [`super::Evaluator`] remembers it
+    /// by their values.
+    pub inputs: Option<Inputs>,
 }
 
 impl Plan {
@@ -107,13 +113,26 @@ impl Plan {
             }
         }
         let mut memo_slots = [0u32; 6];
+        let mut input_tables = 0;
         for rule in rulesets.iter_mut().flat_map(|r| r.rules.iter_mut()) {
             rule.memo = rule_memo(rule, &mut memo_slots);
+            // A contribution the per-row memo keeps already needs no table of its own.
+            if rule.memo.is_some_and(|m| m.whole) {
+                continue;
+            }
+            for a in &mut rule.actions {
+                a.inputs = a
+                    .compiled
+                    .as_ref()
+                    .ok()
+                    .and_then(|action| Inputs::of(action, &mut input_tables));
+            }
         }
         Plan {
             rulesets,
             custom_keys,
             memo_slots,
+            input_tables,
         }
     }
 
@@ -220,5 +239,6 @@ fn plan_action(a: &Json, registry: &FieldRegistry) -> PlannedAction {
         metric: a.get("metric").and_then(Json::as_str).map(str::to_owned),
         value: a.get("value").and_then(crate::action::decimal),
         compiled: Action::compile(a, registry),
+        inputs: None,
     }
 }
