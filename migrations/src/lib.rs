@@ -12,7 +12,7 @@
 //!   group, in dependency order: catalogue, rules, listings, custom fields, imports, jobs and
 //!   history, settings and tokens, then the listing valuation split (outputs that a rule
 //!   change rewrites moved to a narrow `listing_valuations` table, read through the
-//!   `listing_rows` view).
+//!   `listing_rows` view), and LZ4 for the breakdown's compression on PostgreSQL.
 
 pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
@@ -25,6 +25,7 @@ mod m20250101_000005_imports;
 mod m20250101_000006_jobs_history;
 mod m20250101_000007_settings_tokens;
 mod m20250101_000008_listing_valuations;
+mod m20250101_000009_breakdown_lz4;
 pub mod sql;
 
 /// Every migration in order.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250101_000006_jobs_history::Migration),
             Box::new(m20250101_000007_settings_tokens::Migration),
             Box::new(m20250101_000008_listing_valuations::Migration),
+            Box::new(m20250101_000009_breakdown_lz4::Migration),
         ]
     }
 }

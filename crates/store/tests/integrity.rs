@@ -279,6 +279,31 @@ async fn migrations_up_down_up(f: Fixture) {
     );
     assert_eq!(s.cpu_by_name("Before").await.unwrap(), None, "fresh tables");
     s.create_cpu(&cpu("After", 1)).await.unwrap();
+    assert_breakdown_compression(&f.db.url, "l").await;
+    s.migrate_down(Some(1)).await.unwrap();
+    assert_breakdown_compression(&f.db.url, "p").await;
+    s.migrate_up().await.unwrap();
+    assert_breakdown_compression(&f.db.url, "l").await;
+}
+
+/// On PostgreSQL, the breakdown column's compression method (`l` LZ4, `p` pglz); nothing to
+/// check on SQLite.
+async fn assert_breakdown_compression(url: &str, method: &str) {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    let conn = Database::connect(url).await.unwrap();
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT attcompression::text AS m FROM pg_attribute \
+             WHERE attrelid = 'listing_valuations'::regclass AND attname = 'valuation_breakdown'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "m").unwrap(), method);
 }
 
 both!(
