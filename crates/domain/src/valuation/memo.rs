@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::evaluate::{Outcome, RuleOutcome, matched};
+use super::evaluate::matched;
 use super::inputs;
+use super::outcome::{Outcome, RuleOutcome};
 use super::plan::{Plan, PlannedRule, RuleMemo};
 use super::rows::RowTable;
 use super::spec::ListingOverride;
