@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::outcome::{Mode, Outcome};
+use super::evaluate::{Mode, Outcome};
 use super::plan::{Layer, Plan};
 use crate::decimal::{money, ratio};
 

@@ -12,9 +12,8 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::evaluate::matched;
+use super::evaluate::{Outcome, RuleOutcome, matched};
 use super::inputs;
-use super::outcome::{Outcome, RuleOutcome};
 use super::plan::{Plan, PlannedRule, RuleMemo};
 use super::rows::RowTable;
 use super::spec::ListingOverride;

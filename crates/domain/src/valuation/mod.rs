@@ -2,18 +2,16 @@
 //! many listing contexts.
 //!
 //! Layout: `spec` (the rulesets as stored, the input), `plan` (compilation: ordering, compiled
-//! trees and actions, per-rule error capture), `evaluate` (selection, running price, totals),
-//! `outcome` (the reusable [`Outcome`] it writes), `memo` (the same evaluation remembering,
-//! per shared row, what rules reading that row alone decided; `rows` finds a row's records),
-//! `inputs` (actions' contributions remembered by their input values), `breakdown` (the
-//! canonical breakdown of §4.9), `validate` (write-time validation of a rule, group or ruleset
-//! with the offending path).
+//! trees and actions, per-rule error capture), `evaluate` (selection, running price, totals,
+//! into a reusable [`Outcome`]), `memo` (the same evaluation remembering, per shared row, what
+//! rules reading that row alone decided; `rows` finds a row's records), `inputs` (actions'
+//! contributions remembered by their input values), `breakdown` (the canonical breakdown of
+//! §4.9), `validate` (write-time validation of a rule, group or ruleset with the offending path).
 
 mod breakdown;
 mod evaluate;
 mod inputs;
 mod memo;
-mod outcome;
 mod plan;
 mod rows;
 mod spec;
@@ -22,8 +20,10 @@ mod validate;
 pub use breakdown::{
     ActionBreakdown, Breakdown, RuleBreakdown, RulesetBreakdown, WarningBreakdown,
 };
+pub use evaluate::{
+    ActionOutcome, ErrorIndex, Mode, Outcome, RuleOutcome, RulesetOutcome, Warning,
+};
 pub use memo::Evaluator;
-pub use outcome::{ActionOutcome, ErrorIndex, Mode, Outcome, RuleOutcome, RulesetOutcome, Warning};
 pub use plan::{Layer, Plan};
 pub use spec::{GroupSpec, ListingOverride, RuleSpec, RulesetSpec};
 pub use validate::{CompiledRule, validate_rule, validate_ruleset_conditions};
