@@ -139,10 +139,8 @@ impl Outcome {
                     .enumerate()
                     .map(|(i, p)| {
                         let r = recorded.next_if(|r| r.rule_index == i);
-                        let actions = r.map(|r| self.actions_of(plan, rs, r));
+                        let actions = r.map_or(&[][..], |r| &self.actions[r.actions.clone()]);
                         let actions = actions
-                            .as_deref()
-                            .unwrap_or_default()
                             .iter()
                             .zip(&p.actions)
                             .map(|(a, pa)| ActionBreakdown {

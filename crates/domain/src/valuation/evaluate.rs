@@ -4,7 +4,6 @@
 //! Results go into a reusable [`Outcome`] made of flat vectors indexing into the plan, so a
 //! batch of listings evaluates without building maps or strings per listing.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use rust_decimal::Decimal;
@@ -46,9 +45,7 @@ pub struct Outcome {
     /// evaluated ruleset was evaluated and did not match (kept implicit: most rules don't
     /// match most listings, and recording them would dominate the cost of a valuation).
     pub rules: Vec<RuleOutcome>,
-    /// Evaluated actions of matched rules, in order, except the one action of a one-action
-    /// rule that did not fail: its contribution is the rule's adjustment, so it is not
-    /// repeated here (see [`Outcome::actions_of`]).
+    /// Evaluated actions of matched rules, in order.
     pub actions: Vec<ActionOutcome>,
     /// Warnings in the order raised.
     pub warnings: Vec<Warning>,
@@ -83,8 +80,7 @@ pub struct RuleOutcome {
     pub adjustment: Decimal,
     /// The tree's failure, if any (see [`Outcome::error`]).
     pub error: Option<ErrorIndex>,
-    /// Its recorded actions in [`Outcome::actions`]: empty when not matched, and when its
-    /// one action did not fail (see [`Outcome::actions_of`]).
+    /// Its actions in [`Outcome::actions`] (empty when not matched).
     pub actions: Range<usize>,
 }
 
@@ -112,29 +108,6 @@ impl Outcome {
     /// The adjusted price minus the list price.
     pub fn total_adjustment(&self) -> Decimal {
         self.adjusted_price - self.list_price
-    }
-
-    /// The actions of `rule`, a record of ruleset `ruleset` of the plan that produced this
-    /// outcome: those recorded in [`Outcome::actions`], or the one action of a matched
-    /// one-action rule that did not fail, which contributed the rule's adjustment.
-    pub fn actions_of(
-        &self,
-        plan: &Plan,
-        ruleset: &RulesetOutcome,
-        rule: &RuleOutcome,
-    ) -> Cow<'_, [ActionOutcome]> {
-        let planned = plan
-            .rulesets
-            .get(ruleset.plan_index)
-            .and_then(|r| r.rules.get(rule.rule_index));
-        if rule.matched && rule.actions.is_empty() && planned.is_some_and(|p| p.actions.len() == 1)
-        {
-            return Cow::Owned(vec![ActionOutcome {
-                contribution: rule.adjustment,
-                error: None,
-            }]);
-        }
-        Cow::Borrowed(self.actions.get(rule.actions.clone()).unwrap_or_default())
     }
 
     /// A recorded failure of a rule or action.
@@ -318,18 +291,9 @@ pub(super) fn matched<const MEMO: bool>(
 ) -> Decimal {
     let first_action = out.actions.len();
     // Nearly every rule has one action: its contribution is the rule's adjustment (what the
-    // sum of one gives), recorded only when the action fails.
+    // sum of one gives).
     let adjustment = match rule.actions.as_slice() {
-        [a] => match action_result::<MEMO>(a, ctx, tables, *running, out) {
-            (c, None) => c,
-            (c, error) => {
-                out.actions.push(ActionOutcome {
-                    contribution: c,
-                    error,
-                });
-                c
-            }
-        },
+        [a] => run_action::<MEMO>(a, ctx, tables, *running, out),
         _ => run_actions::<MEMO>(rule, ctx, tables, *running, out),
     };
     if !adjustment.is_zero() {
@@ -374,24 +338,7 @@ fn run_action<const MEMO: bool>(
     start_price: Running,
     out: &mut Outcome,
 ) -> Decimal {
-    let (contribution, error) = action_result::<MEMO>(a, ctx, tables, start_price, out);
-    out.actions.push(ActionOutcome {
-        contribution,
-        error,
-    });
-    contribution
-}
-
-/// Runs one action: its contribution, and its failure recorded in [`Outcome::errors`].
-#[inline(always)]
-fn action_result<const MEMO: bool>(
-    a: &PlannedAction,
-    ctx: &Context,
-    tables: &mut [inputs::Table],
-    start_price: Running,
-    out: &mut Outcome,
-) -> (Decimal, Option<ErrorIndex>) {
-    match &a.compiled {
+    let (contribution, error) = match &a.compiled {
         Ok(action) if let Some(c) = action.constant() => (c, None),
         Ok(action) => match evaluated::<MEMO>(a, action, ctx, tables, start_price) {
             Ok(c) => (c, None),
@@ -401,7 +348,12 @@ fn action_result<const MEMO: bool>(
             Decimal::ZERO,
             Some(out.push_error(e.kind, e.message.clone())),
         ),
-    }
+    };
+    out.actions.push(ActionOutcome {
+        contribution,
+        error,
+    });
+    contribution
 }
 
 /// An action's contribution: by its input values when the memo remembers it by them.

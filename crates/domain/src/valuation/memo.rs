@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::evaluate::{Outcome, RuleOutcome, matched};
+use super::evaluate::{ActionOutcome, Outcome, RuleOutcome, matched};
 use super::inputs;
 use super::plan::{Plan, PlannedRule, RuleMemo};
 use super::rows::RowTable;
@@ -167,19 +167,22 @@ pub(super) fn memoised(
     match cell.verdict {
         Verdict::Fails => true,
         Verdict::Known => {
-            // What `matched` records for a one-action rule whose action gives `contribution`
-            // (the action itself is not recorded, see `Outcome::actions_of`).
+            // What `matched` records for a one-action rule whose action gives `contribution`.
             let c = cell.contribution;
+            let first_action = out.actions.len();
+            out.actions.push(ActionOutcome {
+                contribution: c,
+                error: None,
+            });
             if !c.is_zero() {
                 running.add(c);
             }
-            let actions = out.actions.len();
             out.rules.push(RuleOutcome {
                 rule_index,
                 matched: true,
                 adjustment: c,
                 error: None,
-                actions: actions..actions,
+                actions: first_action..out.actions.len(),
             });
             true
         }
@@ -207,10 +210,8 @@ fn holds(
     running: &mut Running,
     out: &mut Outcome,
 ) {
-    let recorded = out.actions.len();
     let c = matched::<true>(rule_index, rule, ctx, tables, running, out);
-    // Its one action is recorded only when it fails.
-    if whole && out.actions.len() == recorded {
+    if whole && out.actions.last().is_some_and(|a| a.error.is_none()) {
         cell.verdict = Verdict::Known;
         cell.contribution = c;
     }
