@@ -175,23 +175,7 @@ fn memo_agrees_where_rules_fail_on_some_rows() {
             json!([{"type": "per_unit", "metric": "per_gb", "value": 1.5}]),
         ),
     ];
-    let spec = RulesetSpec {
-        id: 1,
-        name: "memo".into(),
-        priority: 10,
-        created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
-        is_active: true,
-        metadata: json!({}),
-        conditions: None,
-        groups: vec![GroupSpec {
-            id: 1,
-            name: "g".into(),
-            display_order: 100,
-            is_active: true,
-            rules,
-        }],
-    };
-    let plan = Plan::compile(&[spec], &FieldRegistry::default());
+    let plan = one_group_plan("memo", rules);
     let rows: Vec<Option<Row>> = vec![
         Some(cpu("AMD Ryzen 7 7840HS", 8.0, Some(28_763.0), 2023.0)),
         Some(cpu("Intel Core i5-8500T", 6.0, Some(9_701.0), 2018.0)),
@@ -262,23 +246,7 @@ fn input_memo_agrees_on_repeating_and_unusual_values() {
             json!([{"type": "formula", "formula": "1 / ram_gb if notes else -ram_gb"}]),
         ),
     ];
-    let spec = RulesetSpec {
-        id: 1,
-        name: "inputs".into(),
-        priority: 10,
-        created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
-        is_active: true,
-        metadata: json!({}),
-        conditions: None,
-        groups: vec![GroupSpec {
-            id: 1,
-            name: "g".into(),
-            display_order: 100,
-            is_active: true,
-            rules,
-        }],
-    };
-    let plan = Plan::compile(&[spec], &FieldRegistry::default());
+    let plan = one_group_plan("inputs", rules);
     let ram = [
         Value::Num(8.0),
         Value::Num(0.0),
@@ -329,4 +297,25 @@ fn input_memo_agrees_on_repeating_and_unusual_values() {
         matched == 5 * 3_000 && action_errors > 300,
         "{matched} {action_errors}"
     );
+}
+
+/// A plan of one active ruleset named `name` with one group holding `rules`.
+fn one_group_plan(name: &str, rules: Vec<RuleSpec>) -> Plan {
+    let spec = RulesetSpec {
+        id: 1,
+        name: name.into(),
+        priority: 10,
+        created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        is_active: true,
+        metadata: json!({}),
+        conditions: None,
+        groups: vec![GroupSpec {
+            id: 1,
+            name: "g".into(),
+            display_order: 100,
+            is_active: true,
+            rules,
+        }],
+    };
+    Plan::compile(&[spec], &FieldRegistry::default())
 }
