@@ -174,7 +174,7 @@ impl Worker {
         match self.run_job(d, &mut job, shutdown).await {
             Ok(RunEnd::Done) => {
                 self.store
-                    .end_recalc_job(&job_id, JobStatus::Succeeded, None)
+                    .end_claimed_recalc_job(&job, JobStatus::Succeeded, None)
                     .await?;
                 self.publish_finished(&job, JobStatus::Succeeded, None)
                     .await;
@@ -185,7 +185,7 @@ impl Worker {
             }
             Ok(RunEnd::Interrupted) => {
                 self.store
-                    .end_recalc_job(&job_id, JobStatus::Queued, None)
+                    .end_claimed_recalc_job(&job, JobStatus::Queued, None)
                     .await?;
                 // A fresh message rather than leaving the delivery to be reclaimed: a
                 // shutdown is not a failed attempt.
@@ -197,9 +197,10 @@ impl Worker {
                 Ok(Handled::Interrupted { job_id })
             }
             Ok(RunEnd::LeaseLost) => {
-                // Another consumer holds the delivery now; hand the row back so it can start.
+                // Another consumer holds the delivery now; hand the row back so it can start
+                // (a no-op when that worker has already claimed the row: it is its job now).
                 self.store
-                    .end_recalc_job(&job_id, JobStatus::Queued, None)
+                    .end_claimed_recalc_job(&job, JobStatus::Queued, None)
                     .await?;
                 // Or nobody does: Redis restarted empty (its queue recreated by whoever touched
                 // it first), and with it went every other queued message. Re-enqueue from the
@@ -235,7 +236,11 @@ impl Worker {
         } else {
             JobStatus::Queued
         };
-        if let Err(w) = self.store.end_recalc_job(&job_id, to, Some(&error)).await {
+        if let Err(w) = self
+            .store
+            .end_claimed_recalc_job(job, to, Some(&error))
+            .await
+        {
             // The database is gone too: the row stays `running` and is taken over once its
             // heartbeat is stale — by the re-enqueue after the outage should the delivery be
             // dead-lettered meanwhile.

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use bus::{BusError, BusEvent, Delivery, RecalculationProgress};
 use chrono::Utc;
-use domain::model::RecalculationJob;
+use domain::model::{JobStatus, RecalculationJob};
 use store::revalue::Valuer;
 use store::{RecalcCause, RecalcTargets, recalc_causes};
 use tokio_util::sync::CancellationToken;
@@ -119,7 +119,17 @@ impl Worker {
             }
         }
         if !running? {
-            return Ok(Some(RunEnd::Cancelled));
+            // Cancelled through the API, or taken over by a worker that found this one's
+            // heartbeat stale: only the first is the job's end.
+            let cancelled = matches!(
+                self.store.job(&job.id).await?,
+                Some(j) if j.status == JobStatus::Cancelled
+            );
+            return Ok(Some(if cancelled {
+                RunEnd::Cancelled
+            } else {
+                RunEnd::LeaseLost
+            }));
         }
         match self.queue.touch(d).await {
             Ok(()) => Ok(None),

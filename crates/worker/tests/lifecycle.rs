@@ -1,7 +1,8 @@
 //! Coalescing (ten requests in a burst make one job and one pass), graceful shutdown (the
 //! current batch finishes, the rest stays queued), and a worker killed mid-job then
-//! restarted (every listing correct, no duplicate history rows, the job done), and a running job
-//! cancelled (it stops after its batch).
+//! restarted (every listing correct, no duplicate history rows, the job done), a running job
+//! cancelled (it stops after its batch), and a running job taken over by another worker (the
+//! first stops without ending it or calling it cancelled).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing test panics
 
 mod common;
@@ -211,6 +212,48 @@ async fn cancelled_while_running_stops_after_its_batch(db: Db, kind: Bus) {
     f.cleanup().await;
 }
 
+async fn taken_over_while_running_is_not_reported_cancelled(db: Db, kind: Bus) {
+    let Some(f) = fixture(db, kind, 400).await else {
+        return;
+    };
+    value_all(&f).await;
+    let mut stream = f.bus.subscribe().await.unwrap();
+    let stop = CancellationToken::new();
+    let (job_id, task) = start_job(&f, f.worker.clone(), stop.clone()).await;
+    // Another worker takes the job over, as one does when this one's heartbeat looks stale;
+    // that "worker" then does nothing, so its own heartbeat lapses in turn.
+    let other = f
+        .store
+        .claim_recalc_job(&job_id, chrono::Utc::now() + chrono::Duration::hours(1))
+        .await
+        .unwrap()
+        .expect("the job was still running");
+    // The first worker stops at its next batch without ending the job (no `cancelled`, no
+    // hand-back over the other claim), then takes the job over again once that claim is
+    // stale, and finishes it.
+    let finished = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Some(BusMessage::Event(e)) = stream.recv().await
+                && let BusEvent::JobFinished(j) = &*e
+                && j.job_id.to_string() == job_id
+            {
+                return j.status;
+            }
+        }
+    })
+    .await
+    .expect("the job finishes");
+    assert_eq!(finished, JobStatus::Succeeded);
+    stop.cancel();
+    task.await.unwrap();
+    let job = f.job(&job_id).await;
+    assert_eq!(job.status, JobStatus::Succeeded);
+    assert!(job.attempts > other.attempts, "{job:?}");
+    assert_eq!(job.processed, job.total);
+    f.assert_all_correct().await;
+    f.cleanup().await;
+}
+
 async fn killed_worker_restarts_and_finishes(db: Db, kind: Bus) {
     let Some(f) = fixture(db, kind, 400).await else {
         return;
@@ -253,5 +296,6 @@ matrix!(
     ten_requests_make_one_job,
     shutdown_finishes_the_batch_and_leaves_the_rest_queued,
     cancelled_while_running_stops_after_its_batch,
+    taken_over_while_running_is_not_reported_cancelled,
     killed_worker_restarts_and_finishes,
 );

@@ -167,7 +167,11 @@ impl Store {
     }
 
     /// Records a running job's progress (and heartbeat): counters, total and resume cursor.
-    /// False when the job is no longer `running` (cancelled meanwhile): the caller stops.
+    /// Only under `job`'s own claim (its `attempts`, counted by [`claim_recalc_job`]): false
+    /// when the job is no longer `running` under it — cancelled meanwhile, or taken over by
+    /// another worker that found the heartbeat stale. Either way the caller stops.
+    ///
+    /// [`claim_recalc_job`]: Store::claim_recalc_job
     pub async fn recalc_job_progress(&self, job: &RecalculationJob) -> Result<bool> {
         let res = recalculation_job::Entity::update_many()
             .col_expr(recalculation_job::Column::Scope, job.scope.clone().into())
@@ -178,6 +182,7 @@ impl Store {
             .col_expr(recalculation_job::Column::UpdatedAt, Utc::now().into())
             .filter(recalculation_job::Column::Id.eq(job_uuid(&job.id)?))
             .filter(recalculation_job::Column::Status.eq(JobStatus::Running.as_str()))
+            .filter(recalculation_job::Column::Attempts.eq(job.attempts))
             .exec(&self.db)
             .await?;
         Ok(res.rows_affected == 1)
@@ -191,9 +196,32 @@ impl Store {
         to: JobStatus,
         error: Option<&str>,
     ) -> Result<bool> {
+        self.end_job_row(id, None, to, error).await
+    }
+
+    /// [`end_recalc_job`](Store::end_recalc_job) for the worker holding `job`'s claim: false,
+    /// and nothing changed, when another worker has taken the job over since (a worker whose
+    /// lease lapsed must not hand back or finish a job someone else now runs).
+    pub async fn end_claimed_recalc_job(
+        &self,
+        job: &RecalculationJob,
+        to: JobStatus,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        self.end_job_row(&job.id, Some(job.attempts), to, error)
+            .await
+    }
+
+    async fn end_job_row(
+        &self,
+        id: &str,
+        claim: Option<i32>,
+        to: JobStatus,
+        error: Option<&str>,
+    ) -> Result<bool> {
         let now = Utc::now();
         let finished = (to != JobStatus::Queued).then_some(now);
-        let res = recalculation_job::Entity::update_many()
+        let mut update = recalculation_job::Entity::update_many()
             .col_expr(recalculation_job::Column::Status, to.as_str().into())
             .col_expr(recalculation_job::Column::FinishedAt, finished.into())
             .col_expr(
@@ -202,9 +230,11 @@ impl Store {
             )
             .col_expr(recalculation_job::Column::UpdatedAt, now.into())
             .filter(recalculation_job::Column::Id.eq(job_uuid(id)?))
-            .filter(recalculation_job::Column::Status.eq(JobStatus::Running.as_str()))
-            .exec(&self.db)
-            .await?;
+            .filter(recalculation_job::Column::Status.eq(JobStatus::Running.as_str()));
+        if let Some(attempts) = claim {
+            update = update.filter(recalculation_job::Column::Attempts.eq(attempts));
+        }
+        let res = update.exec(&self.db).await?;
         Ok(res.rows_affected == 1)
     }
 
