@@ -133,6 +133,28 @@ async fn start_job(
     (out.job_id, task)
 }
 
+/// The status the first `JobFinished` event of `job_id` reports; `None` after `within` or
+/// when the stream ends.
+async fn job_finished(
+    stream: &mut bus::EventStream,
+    job_id: &str,
+    within: Duration,
+) -> Option<JobStatus> {
+    tokio::time::timeout(within, async {
+        loop {
+            if let BusMessage::Event(e) = stream.recv().await?
+                && let BusEvent::JobFinished(j) = &*e
+                && j.job_id.to_string() == job_id
+            {
+                return Some(j.status);
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
 async fn shutdown_finishes_the_batch_and_leaves_the_rest_queued(db: Db, kind: Bus) {
     let Some(f) = fixture(db, kind, 300).await else {
         return;
@@ -176,18 +198,9 @@ async fn cancelled_while_running_stops_after_its_batch(db: Db, kind: Bus) {
             .await
             .unwrap()
     );
-    let finished = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            if let Some(BusMessage::Event(e)) = stream.recv().await
-                && let BusEvent::JobFinished(j) = &*e
-                && j.job_id.to_string() == job_id
-            {
-                return j.status;
-            }
-        }
-    })
-    .await
-    .expect("the worker reports the cancelled job");
+    let finished = job_finished(&mut stream, &job_id, Duration::from_secs(30))
+        .await
+        .expect("the worker reports the cancelled job");
     assert_eq!(finished, JobStatus::Cancelled);
     stop.cancel();
     task.await.unwrap();
@@ -231,18 +244,9 @@ async fn taken_over_while_running_is_not_reported_cancelled(db: Db, kind: Bus) {
     // The first worker stops at its next batch without ending the job (no `cancelled`, no
     // hand-back over the other claim), then takes the job over again once that claim is
     // stale, and finishes it.
-    let finished = tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            if let Some(BusMessage::Event(e)) = stream.recv().await
-                && let BusEvent::JobFinished(j) = &*e
-                && j.job_id.to_string() == job_id
-            {
-                return j.status;
-            }
-        }
-    })
-    .await
-    .expect("the job finishes");
+    let finished = job_finished(&mut stream, &job_id, Duration::from_secs(60))
+        .await
+        .expect("the job finishes");
     assert_eq!(finished, JobStatus::Succeeded);
     stop.cancel();
     task.await.unwrap();
