@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bus::{BusEvent, BusMessage};
@@ -104,23 +103,35 @@ async fn ten_requests_make_one_job(db: Db, kind: Bus) {
     f.cleanup().await;
 }
 
-/// Starts a rule-change job on a worker loop and waits for its first progress event.
-async fn start_job(
-    f: &Fixture,
-    w: Arc<Worker>,
+/// A rule-change job running on a worker loop ("loop-a"), past its first batch.
+struct Running {
+    f: Fixture,
+    /// The bus, subscribed before the job was requested (its first progress event read).
+    events: bus::EventStream,
+    /// Stops the loop.
     stop: CancellationToken,
-) -> (String, tokio::task::JoinHandle<()>) {
-    let mut stream = f.bus.subscribe().await.unwrap();
+    job_id: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Seeds and values `listings` listings, then requests a rule-change job, runs it on a worker
+/// loop and waits for its first progress event; `None` when the backends are unavailable.
+async fn running_job(db: Db, kind: Bus, listings: usize) -> Option<Running> {
+    let f = fixture(db, kind, listings).await?;
+    value_all(&f).await;
+    let mut events = f.bus.subscribe().await.unwrap();
     f.add_flat_rule().await;
     let out = f
         .requester
         .request(&RecalcTargets::all(), ValuationCause::RuleChange, None)
         .await
         .unwrap();
-    let task = tokio::spawn(async move { w.run("loop-a", &stop).await });
+    let stop = CancellationToken::new();
+    let (w, loop_stop) = (f.worker.clone(), stop.clone());
+    let task = tokio::spawn(async move { w.run("loop-a", &loop_stop).await });
     let first = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
-            if let Some(BusMessage::Event(e)) = stream.recv().await
+            if let Some(BusMessage::Event(e)) = events.recv().await
                 && let BusEvent::RecalculationProgress(p) = &*e
                 && p.job_id.to_string() == out.job_id
             {
@@ -130,7 +141,13 @@ async fn start_job(
     })
     .await;
     assert!(first.is_ok(), "no progress event");
-    (out.job_id, task)
+    Some(Running {
+        f,
+        events,
+        stop,
+        job_id: out.job_id,
+        task,
+    })
 }
 
 /// The status the first `JobFinished` event of `job_id` reports; `None` after `within` or
@@ -156,12 +173,16 @@ async fn job_finished(
 }
 
 async fn shutdown_finishes_the_batch_and_leaves_the_rest_queued(db: Db, kind: Bus) {
-    let Some(f) = fixture(db, kind, 300).await else {
+    let Some(Running {
+        f,
+        stop,
+        job_id,
+        task,
+        ..
+    }) = running_job(db, kind, 300).await
+    else {
         return;
     };
-    value_all(&f).await;
-    let stop = CancellationToken::new();
-    let (job_id, task) = start_job(&f, f.worker.clone(), stop.clone()).await;
     stop.cancel();
     tokio::time::timeout(Duration::from_secs(30), task)
         .await
@@ -184,13 +205,16 @@ async fn shutdown_finishes_the_batch_and_leaves_the_rest_queued(db: Db, kind: Bu
 }
 
 async fn cancelled_while_running_stops_after_its_batch(db: Db, kind: Bus) {
-    let Some(f) = fixture(db, kind, 400).await else {
+    let Some(Running {
+        f,
+        mut events,
+        stop,
+        job_id,
+        task,
+    }) = running_job(db, kind, 400).await
+    else {
         return;
     };
-    value_all(&f).await;
-    let mut stream = f.bus.subscribe().await.unwrap();
-    let stop = CancellationToken::new();
-    let (job_id, task) = start_job(&f, f.worker.clone(), stop.clone()).await;
     // What `cancelJob` does to a running job.
     assert!(
         f.store
@@ -198,7 +222,7 @@ async fn cancelled_while_running_stops_after_its_batch(db: Db, kind: Bus) {
             .await
             .unwrap()
     );
-    let finished = job_finished(&mut stream, &job_id, Duration::from_secs(30))
+    let finished = job_finished(&mut events, &job_id, Duration::from_secs(30))
         .await
         .expect("the worker reports the cancelled job");
     assert_eq!(finished, JobStatus::Cancelled);
@@ -226,13 +250,16 @@ async fn cancelled_while_running_stops_after_its_batch(db: Db, kind: Bus) {
 }
 
 async fn taken_over_while_running_is_not_reported_cancelled(db: Db, kind: Bus) {
-    let Some(f) = fixture(db, kind, 400).await else {
+    let Some(Running {
+        f,
+        mut events,
+        stop,
+        job_id,
+        task,
+    }) = running_job(db, kind, 400).await
+    else {
         return;
     };
-    value_all(&f).await;
-    let mut stream = f.bus.subscribe().await.unwrap();
-    let stop = CancellationToken::new();
-    let (job_id, task) = start_job(&f, f.worker.clone(), stop.clone()).await;
     // Another worker takes the job over, as one does when this one's heartbeat looks stale;
     // that "worker" then does nothing, so its own heartbeat lapses in turn.
     let other = f
@@ -244,7 +271,7 @@ async fn taken_over_while_running_is_not_reported_cancelled(db: Db, kind: Bus) {
     // The first worker stops at its next batch without ending the job (no `cancelled`, no
     // hand-back over the other claim), then takes the job over again once that claim is
     // stale, and finishes it.
-    let finished = job_finished(&mut stream, &job_id, Duration::from_secs(60))
+    let finished = job_finished(&mut events, &job_id, Duration::from_secs(60))
         .await
         .expect("the job finishes");
     assert_eq!(finished, JobStatus::Succeeded);
@@ -259,11 +286,12 @@ async fn taken_over_while_running_is_not_reported_cancelled(db: Db, kind: Bus) {
 }
 
 async fn killed_worker_restarts_and_finishes(db: Db, kind: Bus) {
-    let Some(f) = fixture(db, kind, 400).await else {
+    let Some(Running {
+        f, job_id, task, ..
+    }) = running_job(db, kind, 400).await
+    else {
         return;
     };
-    value_all(&f).await;
-    let (job_id, task) = start_job(&f, f.worker.clone(), CancellationToken::new()).await;
     task.abort();
     let _ = task.await;
     let job = f.job(&job_id).await;
